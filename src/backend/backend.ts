@@ -1,0 +1,86 @@
+/** An item as a backend stores it: bytes, the codec's flags and the CAS token. */
+export interface StoredItem {
+  /** The stored bytes. */
+  readonly value: Buffer;
+  /** The 32-bit flags written with the value. */
+  readonly flags: number;
+  /** The CAS token: changes on every write of the item. */
+  readonly cas: bigint;
+}
+
+/** Which storage command to run: unconditional, only-if-missing, only-if-present. */
+export type StoreMode = 'set' | 'add' | 'replace';
+
+/** One write of an item. */
+export interface StoreRequest {
+  /** The storage command. */
+  readonly mode: StoreMode;
+  /** The full key (prefix included), already checked. */
+  readonly key: string;
+  /** The encoded value. */
+  readonly value: Buffer;
+  /** The codec's flags. */
+  readonly flags: number;
+  /** Expiry in memcached's terms: 0 never; up to 30 days relative seconds; above that a Unix time. */
+  readonly ttl: number;
+  /** When not 0n, write only if the item still has this CAS token. */
+  readonly cas: bigint;
+}
+
+/**
+ * The raw answer to a write: `stored` with the new CAS token, `exists` (add
+ * found the key, or the CAS token did not match) or `not_found` (replace or
+ * CAS on a missing key).
+ */
+export interface StoreResult {
+  /** What happened. */
+  readonly outcome: 'stored' | 'exists' | 'not_found';
+  /** The new CAS token when stored, else 0n. */
+  readonly cas: bigint;
+}
+
+/** An `incr` or `decr`. */
+export interface CounterRequest {
+  /** The full key. */
+  readonly key: string;
+  /** How much to add or take away (unsigned 64-bit). */
+  readonly delta: bigint;
+  /** When set, a missing key is created with this value; otherwise a missing key stays missing. */
+  readonly initial: bigint | undefined;
+  /** Expiry of a created item, in memcached's terms. */
+  readonly ttl: number;
+}
+
+/**
+ * One memcached node or the embedded store, speaking in full keys and bytes.
+ * It does no recovery of its own: retries, failover and health belong to the
+ * layers above. Keys and values reaching it are already checked.
+ */
+export interface Backend {
+  /** `host:port` of the node, or `memory` for the embedded store. */
+  readonly address: string;
+  /** Reads one item. */
+  get(key: string): Promise<StoredItem | undefined>;
+  /** Reads many items in one round trip; results in the order of `keys`. */
+  getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>>;
+  /** Writes one item. */
+  store(request: StoreRequest): Promise<StoreResult>;
+  /** Deletes an item, only if its CAS token matches when `cas` is not 0n. */
+  delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'>;
+  /** Adds to a counter; `undefined` when the key is missing and no initial value was given. */
+  incr(request: CounterRequest): Promise<bigint | undefined>;
+  /** Takes from a counter (never below 0); `undefined` as for {@link Backend.incr}. */
+  decr(request: CounterRequest): Promise<bigint | undefined>;
+  /** Sets a new expiry; false when the key is missing. */
+  touch(key: string, ttl: number): Promise<boolean>;
+  /** Removes every item. */
+  flush(): Promise<void>;
+  /** The server's version string. */
+  version(): Promise<string>;
+  /** A round trip that does nothing: a health probe. */
+  noop(): Promise<void>;
+  /** The server's statistics. */
+  stats(): Promise<Record<string, string>>;
+  /** Ends the connection after in-flight requests settle. */
+  close(): Promise<void>;
+}

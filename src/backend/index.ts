@@ -1,0 +1,15 @@
+export type {
+  Backend,
+  StoredItem,
+  StoreMode,
+  StoreRequest,
+  StoreResult,
+  CounterRequest,
+} from './backend.js';
+export {
+  MemoryStore,
+  DEFAULT_MEMORY_STORE_OPTIONS,
+  type MemoryStoreOptions,
+} from './memory-store.js';
+export { RELATIVE_TTL_LIMIT_SECONDS } from './expiry.js';
+export { parseCounter, applyDelta, MAX_U64 } from './counter-value.js';

@@ -1,0 +1,43 @@
+import { MAX_U64 } from '../backend/index.js';
+
+/** The largest TTL memcached takes: an unsigned 32-bit number of seconds (or Unix time). */
+const MAX_TTL = 0xffffffff;
+
+/**
+ * Checks a TTL in seconds: a whole number from 0 (never expires) up; over 30
+ * days it is a Unix time, as in memcached.
+ * @throws TypeError naming the option
+ */
+export function checkTtl(ttl: unknown, name = 'ttlSeconds'): number {
+  if (ttl === undefined) return 0;
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL) {
+    throw new TypeError(
+      `${name} must be a whole number of seconds from 0 to ${MAX_TTL}, got ${String(ttl)}`,
+    );
+  }
+  return ttl;
+}
+
+/**
+ * Checks an unsigned 64-bit amount (number or bigint).
+ * @throws TypeError naming the argument
+ */
+export function checkU64(value: unknown, name: string): bigint {
+  let n: bigint;
+  if (typeof value === 'bigint') n = value;
+  else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value);
+  else throw new TypeError(`${name} must be a whole number or bigint, got ${String(value)}`);
+  if (n < 0n || n > MAX_U64) throw new TypeError(`${name} must be from 0 to 2^64-1, got ${n}`);
+  return n;
+}
+
+/**
+ * Checks a CAS token from `gets`.
+ * @throws TypeError
+ */
+export function checkCas(cas: unknown): bigint {
+  if (typeof cas !== 'bigint' || cas <= 0n || cas > MAX_U64) {
+    throw new TypeError(`cas must be the bigint token returned by gets(), got ${String(cas)}`);
+  }
+  return cas;
+}

@@ -1,0 +1,320 @@
+import { MemoryStore, type Backend, type StoreMode, type StoreResult } from '../backend/index.js';
+import { SingleNodeTopology, type Topology } from '../cluster/index.js';
+import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
+import { ClientClosedError, ValueTooLargeError } from '../errors/index.js';
+import { prefixedKey } from '../keys/index.js';
+import { MemcachedBackend } from '../protocol/index.js';
+import { checkCas, checkTtl, checkU64 } from './arguments.js';
+import type {
+  AddResult,
+  CasResult,
+  CasValue,
+  CounterOptions,
+  DeleteOptions,
+  DeleteResult,
+  GetManyEntry,
+  GetManyOptions,
+  ReadOptions,
+  ReplaceResult,
+  TouchResult,
+  WriteOptions,
+} from './call-options.js';
+import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
+
+/**
+ * A memcas client: every memcached operation, CAS included, over one node or
+ * the embedded store. Make one with {@link createClient}; call
+ * {@link Client.close} when done so the process can exit.
+ *
+ * Keys are checked before any I/O ({@link InvalidKeyError}); values larger than
+ * `maxValueBytes` fail before any I/O ({@link ValueTooLargeError}). Outcomes
+ * callers branch on (a CAS conflict, an existing key) are results, not errors.
+ */
+export class Client {
+  /** The resolved options. */
+  readonly options: ResolvedClientOptions;
+  private readonly topology: Topology;
+  private closed = false;
+
+  /** Use {@link createClient}. @param options - see {@link ClientOptions} */
+  constructor(options: ClientOptions = {}) {
+    this.options = resolveClientOptions(options);
+    const o = this.options;
+    const first = o.servers[0];
+    if (o.servers.length > 1) {
+      throw new TypeError(
+        'servers: more than one node needs the cluster layer, which is not in this release yet',
+      );
+    }
+    const backend: Backend = first
+      ? new MemcachedBackend({
+          host: first.host,
+          port: first.port,
+          timeoutMs: o.timeoutMs,
+          connectTimeoutMs: o.connectTimeoutMs,
+          username: o.username,
+          password: o.password,
+        })
+      : o.memory instanceof MemoryStore
+        ? o.memory
+        : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
+    this.topology = new SingleNodeTopology(backend);
+  }
+
+  /** `'memcached'` when talking to servers, `'embedded'` for the in-process store. */
+  get mode(): 'memcached' | 'embedded' {
+    return this.options.servers.length > 0 ? 'memcached' : 'embedded';
+  }
+
+  /** Reads a value; `undefined` when the key is missing. @throws {@link CodecError} when the stored bytes are not the codec's */
+  async get<T = unknown>(key: string, options: ReadOptions<T> = {}): Promise<T | undefined> {
+    return (await this.gets(key, options))?.value;
+  }
+
+  /** Reads a value with its CAS token; `undefined` when the key is missing. */
+  async gets<T = unknown>(
+    key: string,
+    options: ReadOptions<T> = {},
+  ): Promise<CasValue<T> | undefined> {
+    const full = this.fullKey(key, 'gets');
+    const item = await this.topology.route(full).get(full);
+    if (item === undefined) return undefined;
+    return { value: decodeValue(this.codec(options), key, item.value, item.flags), cas: item.cas };
+  }
+
+  /**
+   * Reads many keys in one pipelined round trip per node. Entries come back in
+   * the order of `keys`, each a hit, a miss or (unless `allOrNothing`) an error.
+   */
+  async getMany<T = unknown>(
+    keys: readonly string[],
+    options: GetManyOptions<T> = {},
+  ): Promise<Array<GetManyEntry<T>>> {
+    const fullKeys = keys.map((k) => this.fullKey(k, 'getMany'));
+    const codec = this.codec(options);
+    const groups = new Map<Backend, number[]>();
+    fullKeys.forEach((full, i) => {
+      const backend = this.topology.route(full);
+      const group = groups.get(backend);
+      if (group) group.push(i);
+      else groups.set(backend, [i]);
+    });
+    const entries = new Array<GetManyEntry<T>>(keys.length);
+    await Promise.all(
+      [...groups].map(async ([backend, indexes]) => {
+        try {
+          const items = await backend.getMany(indexes.map((i) => fullKeys[i] as string));
+          indexes.forEach((i, j) => {
+            const key = keys[i] as string;
+            const item = items[j];
+            if (item === undefined) {
+              entries[i] = { key, status: 'miss' };
+              return;
+            }
+            try {
+              entries[i] = {
+                key,
+                status: 'hit',
+                value: decodeValue(codec, key, item.value, item.flags),
+                cas: item.cas,
+              };
+            } catch (error) {
+              entries[i] = { key, status: 'error', error: error as Error };
+            }
+          });
+        } catch (error) {
+          for (const i of indexes)
+            entries[i] = { key: keys[i] as string, status: 'error', error: error as Error };
+        }
+      }),
+    );
+    if (options.allOrNothing) {
+      const failed = entries.find((e) => e.status === 'error');
+      if (failed) throw failed.error;
+    }
+    return entries;
+  }
+
+  /** Writes a value unconditionally; resolves with its new CAS token. */
+  async set<T = unknown>(key: string, value: T, options: WriteOptions<T> = {}): Promise<bigint> {
+    return (await this.store('set', key, value, options, 0n)).cas;
+  }
+
+  /** Writes a value only if the key is missing. */
+  async add<T = unknown>(key: string, value: T, options: WriteOptions<T> = {}): Promise<AddResult> {
+    const r = await this.store('add', key, value, options, 0n);
+    return r.outcome === 'stored' ? 'stored' : 'exists';
+  }
+
+  /** Writes a value only if the key exists. */
+  async replace<T = unknown>(
+    key: string,
+    value: T,
+    options: WriteOptions<T> = {},
+  ): Promise<ReplaceResult> {
+    const r = await this.store('replace', key, value, options, 0n);
+    return r.outcome === 'stored' ? 'stored' : 'not_found';
+  }
+
+  /**
+   * Writes a value only if the item still has the CAS token read by `gets`:
+   * `'stored'`, `'conflict'` (another writer got there first: read again) or
+   * `'not_found'` (the key is gone).
+   *
+   * @example
+   * ```ts
+   * const hit = await client.gets<Profile>('user:1001');
+   * if (hit) await client.cas('user:1001', { ...hit.value, name: 'Alice Smith' }, hit.cas);
+   * ```
+   */
+  async cas<T = unknown>(
+    key: string,
+    value: T,
+    cas: bigint,
+    options: WriteOptions<T> = {},
+  ): Promise<CasResult> {
+    const r = await this.store('set', key, value, options, checkCas(cas));
+    return r.outcome === 'stored' ? 'stored' : r.outcome === 'exists' ? 'conflict' : 'not_found';
+  }
+
+  /** Deletes a key; with `cas`, only if it has not changed since it was read. */
+  async delete(key: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+    const full = this.fullKey(key, 'delete');
+    const cas = options.cas === undefined ? 0n : checkCas(options.cas);
+    const r = await this.topology.route(full).delete(full, cas);
+    return r === 'exists' ? 'conflict' : r;
+  }
+
+  /**
+   * Adds to a counter stored as decimal text (wraps at 2^64, as memcached does).
+   * Resolves with the new value, or `undefined` when the key is missing and no
+   * `initial` was given.
+   * @throws {@link NonNumericValueError} when the value is not a number
+   */
+  incr(
+    key: string,
+    delta: number | bigint = 1,
+    options: CounterOptions = {},
+  ): Promise<bigint | undefined> {
+    return this.count('incr', key, delta, options);
+  }
+
+  /** Takes from a counter, stopping at 0 as memcached does. See {@link Client.incr}. */
+  decr(
+    key: string,
+    delta: number | bigint = 1,
+    options: CounterOptions = {},
+  ): Promise<bigint | undefined> {
+    return this.count('decr', key, delta, options);
+  }
+
+  /** Sets a new expiry on a key without reading or writing its value. */
+  async touch(key: string, ttlSeconds: number): Promise<TouchResult> {
+    const full = this.fullKey(key, 'touch');
+    const ttl = checkTtl(ttlSeconds);
+    return (await this.topology.route(full).touch(full, ttl)) ? 'touched' : 'not_found';
+  }
+
+  /** Removes every item on every node (all prefixes, not just this client's). */
+  async flush(): Promise<void> {
+    this.ensureOpen('flush');
+    await Promise.all(this.topology.nodes().map((n) => n.flush()));
+  }
+
+  /** A round trip to every node; rejects if one does not answer. */
+  async ping(): Promise<void> {
+    this.ensureOpen('ping');
+    await Promise.all(this.topology.nodes().map((n) => n.noop()));
+  }
+
+  /** Each node's version, by `host:port` (`memory` for the embedded store). */
+  async version(): Promise<Record<string, string>> {
+    this.ensureOpen('version');
+    return this.perNode((n) => n.version());
+  }
+
+  /** Each node's statistics, by `host:port`. */
+  async stats(): Promise<Record<string, Record<string, string>>> {
+    this.ensureOpen('stats');
+    return this.perNode((n) => n.stats());
+  }
+
+  /** Closes the connections once requests in flight settle. Later calls reject with {@link ClientClosedError}. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.topology.close();
+  }
+
+  private async perNode<R>(fn: (n: Backend) => Promise<R>): Promise<Record<string, R>> {
+    const nodes = this.topology.nodes();
+    const values = await Promise.all(nodes.map(fn));
+    return Object.fromEntries(nodes.map((n, i) => [n.address, values[i] as R]));
+  }
+
+  private async store<T>(
+    mode: StoreMode,
+    key: string,
+    value: T,
+    options: WriteOptions<T>,
+    cas: bigint,
+  ): Promise<StoreResult> {
+    const full = this.fullKey(key, mode);
+    const ttl = checkTtl(options.ttlSeconds);
+    const codec = this.codec(options);
+    const bytes = encodeValue(codec, key, value);
+    if (bytes.length > this.options.maxValueBytes) {
+      throw new ValueTooLargeError(key, bytes.length, this.options.maxValueBytes, 'memcas');
+    }
+    return this.topology
+      .route(full)
+      .store({ mode, key: full, value: bytes, flags: codec.flags, ttl, cas });
+  }
+
+  private async count(
+    direction: 'incr' | 'decr',
+    key: string,
+    delta: number | bigint,
+    options: CounterOptions,
+  ): Promise<bigint | undefined> {
+    const full = this.fullKey(key, direction);
+    const request = {
+      key: full,
+      delta: checkU64(delta, 'delta'),
+      initial: options.initial === undefined ? undefined : checkU64(options.initial, 'initial'),
+      ttl: checkTtl(options.ttlSeconds),
+    };
+    const backend = this.topology.route(full);
+    return direction === 'incr' ? backend.incr(request) : backend.decr(request);
+  }
+
+  private codec<T>(options: ReadOptions<T>): Codec<T> {
+    return options.codec ?? (this.options.codec as Codec<T>);
+  }
+
+  private fullKey(key: string, op: string): string {
+    this.ensureOpen(op);
+    return prefixedKey(this.options.keyPrefix, key);
+  }
+
+  private ensureOpen(op: string): void {
+    if (this.closed) throw new ClientClosedError(op);
+  }
+}
+
+/**
+ * Makes a client. With `servers`, it talks to memcached; without, it uses the
+ * embedded in-process store, which has the same semantics.
+ *
+ * @throws TypeError naming the first bad option
+ * @example
+ * ```ts
+ * const store = createClient({ servers: ['127.0.0.1:11211'], keyPrefix: 'app:' });
+ * await store.set('user:1001', { name: 'Alice' }, { ttlSeconds: 3600 });
+ * const hit = await store.gets<{ name: string }>('user:1001');
+ * await store.close();
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): Client {
+  return new Client(options);
+}

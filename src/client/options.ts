@@ -1,0 +1,136 @@
+import { checkCodec, jsonCodec, type Codec } from '../codec/index.js';
+import { MemoryStore, type MemoryStoreOptions } from '../backend/index.js';
+import { checkKeyPrefix } from '../keys/index.js';
+import { parseServer, type ResolvedServer, type ServerAddress } from './server-address.js';
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /**
+   * memcached nodes, as `'host:port'` or `{ host, port, weight }`. Omitted or
+   * empty: the embedded in-process store is used instead.
+   * @defaultValue `[]` (the embedded store)
+   */
+  readonly servers?: ReadonlyArray<string | ServerAddress>;
+  /**
+   * Prepended to every key (and counted in its 250-byte limit).
+   * @defaultValue `''`
+   */
+  readonly keyPrefix?: string;
+  /**
+   * How values become bytes; per-call `codec` options override it.
+   * @defaultValue {@link jsonCodec}()
+   */
+  readonly codec?: Codec<unknown>;
+  /**
+   * Time allowed for an answer once a request is written, in ms.
+   * @defaultValue 500
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Time allowed to open a connection (and authenticate), in ms.
+   * @defaultValue 1000
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Largest encoded value accepted, in bytes; larger values fail before any I/O.
+   * Match it to memcached's `-I` (item size limit).
+   * @defaultValue 1048576 (1 MiB, memcached's default)
+   */
+  readonly maxValueBytes?: number;
+  /**
+   * SASL PLAIN user name for servers started with `-S`.
+   * @defaultValue none
+   */
+  readonly username?: string;
+  /**
+   * SASL PLAIN password.
+   * @defaultValue none
+   */
+  readonly password?: string;
+  /**
+   * The embedded store used when `servers` is empty: its options, or a
+   * {@link MemoryStore} to share between several clients in one process.
+   * @defaultValue a new store with {@link DEFAULT_MEMORY_STORE_OPTIONS}
+   */
+  readonly memory?: Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore;
+}
+
+/** Defaults of {@link ClientOptions}. */
+export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
+  keyPrefix: '',
+  timeoutMs: 500,
+  connectTimeoutMs: 1000,
+  maxValueBytes: 1024 * 1024,
+});
+
+/** Client options with defaults filled in and every value checked. */
+export interface ResolvedClientOptions {
+  readonly servers: readonly ResolvedServer[];
+  readonly keyPrefix: string;
+  readonly codec: Codec<unknown>;
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly maxValueBytes: number;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly memory: Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore;
+}
+
+/**
+ * Checks a positive number option.
+ * @throws TypeError naming the option
+ */
+export function positive(name: string, value: unknown, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new TypeError(
+      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Merges options with the defaults and checks them, once, at construction.
+ * @throws TypeError naming the first bad option
+ */
+export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
+  const servers = (options.servers ?? []).map(parseServer);
+  const seen = new Set<string>();
+  for (const s of servers) {
+    if (seen.has(s.address)) throw new TypeError(`servers lists ${s.address} twice`);
+    seen.add(s.address);
+  }
+  if (options.codec !== undefined) checkCodec(options.codec, 'codec');
+  if (options.username !== undefined && typeof options.username !== 'string') {
+    throw new TypeError('username must be a string');
+  }
+  if (options.password !== undefined && typeof options.password !== 'string') {
+    throw new TypeError('password must be a string');
+  }
+  return {
+    servers,
+    keyPrefix: checkKeyPrefix(options.keyPrefix ?? DEFAULT_CLIENT_OPTIONS.keyPrefix),
+    codec: options.codec ?? jsonCodec(),
+    timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_CLIENT_OPTIONS.timeoutMs),
+    connectTimeoutMs: positive(
+      'connectTimeoutMs',
+      options.connectTimeoutMs,
+      DEFAULT_CLIENT_OPTIONS.connectTimeoutMs,
+    ),
+    maxValueBytes: positive(
+      'maxValueBytes',
+      options.maxValueBytes,
+      DEFAULT_CLIENT_OPTIONS.maxValueBytes,
+      true,
+    ),
+    username: options.username,
+    password: options.password,
+    memory: options.memory ?? {},
+  };
+}

@@ -1,0 +1,58 @@
+/** One memcached node in the `servers` option. */
+export interface ServerAddress {
+  /** Host name or IP address. */
+  readonly host: string;
+  /** TCP port. @defaultValue 11211 */
+  readonly port?: number;
+  /** Relative share of keys on the ring. @defaultValue 1 */
+  readonly weight?: number;
+}
+
+/** A server entry with every field filled in. */
+export interface ResolvedServer {
+  /** Host name or IP address. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** Relative share of keys. */
+  readonly weight: number;
+  /** `host:port`, the node's name everywhere in memcas. */
+  readonly address: string;
+}
+
+/** memcached's default port. */
+export const DEFAULT_MEMCACHED_PORT = 11211;
+
+/**
+ * Parses `'host:port'`, `'host'`, `'[::1]:11211'` or a {@link ServerAddress}.
+ *
+ * @throws TypeError naming the `servers` option
+ */
+export function parseServer(entry: string | ServerAddress, index: number): ResolvedServer {
+  const where = `servers[${index}]`;
+  let host: string;
+  let port: number = DEFAULT_MEMCACHED_PORT;
+  let weight = 1;
+  if (typeof entry === 'string') {
+    const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(entry.trim());
+    if (!m)
+      throw new TypeError(`${where} must look like "host:port", got ${JSON.stringify(entry)}`);
+    host = (m[1] ?? m[2]) as string;
+    if (m[3] !== undefined) port = Number(m[3]);
+  } else if (typeof entry === 'object' && entry !== null && typeof entry.host === 'string') {
+    host = entry.host;
+    port = entry.port ?? DEFAULT_MEMCACHED_PORT;
+    weight = entry.weight ?? 1;
+  } else {
+    throw new TypeError(`${where} must be "host:port" or { host, port?, weight? }`);
+  }
+  if (host === '') throw new TypeError(`${where} has an empty host`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TypeError(`${where} has port ${String(port)}; expected an integer from 1 to 65535`);
+  }
+  if (!Number.isInteger(weight) || weight < 1) {
+    throw new TypeError(`${where} has weight ${String(weight)}; expected a positive integer`);
+  }
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return { host, port, weight, address };
+}

@@ -1,0 +1,1 @@
+export { type Topology, SingleNodeTopology } from './topology.js';

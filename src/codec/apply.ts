@@ -1,0 +1,61 @@
+import { CodecError } from '../errors/index.js';
+import type { Codec } from './codec.js';
+
+/**
+ * Encodes through a codec, turning any failure into a {@link CodecError}.
+ * @internal
+ */
+export function encodeValue<T>(codec: Codec<T>, key: string, value: T): Buffer {
+  try {
+    return codec.encode(value);
+  } catch (err) {
+    throw new CodecError(
+      key,
+      `the ${codec.name} codec cannot encode this value (${(err as Error).message}); nothing was written`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Decodes through a codec after checking that the item's flags are the codec's own.
+ * @internal
+ */
+export function decodeValue<T>(codec: Codec<T>, key: string, bytes: Buffer, flags: number): T {
+  if (flags !== codec.flags) {
+    throw new CodecError(
+      key,
+      `stored with flags ${flags}, but the ${codec.name} codec reads flags ${codec.flags}; ` +
+        'read it with the codec that wrote it',
+    );
+  }
+  try {
+    return codec.decode(bytes);
+  } catch (err) {
+    throw new CodecError(
+      key,
+      `the ${codec.name} codec cannot decode the stored bytes (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Checks a codec given in options.
+ * @internal
+ */
+export function checkCodec(codec: unknown, option: string): void {
+  const c = codec as Partial<Codec<unknown>> | undefined;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.encode !== 'function' ||
+    typeof c.decode !== 'function' ||
+    typeof c.name !== 'string' ||
+    !Number.isInteger(c.flags) ||
+    (c.flags as number) < 0 ||
+    (c.flags as number) > 0xffffffff
+  ) {
+    throw new TypeError(`${option} must be a Codec: { name, flags (uint32), encode, decode }`);
+  }
+}

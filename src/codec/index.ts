@@ -1,0 +1,5 @@
+export type { Codec } from './codec.js';
+export { jsonCodec, type JsonCodecOptions } from './json.js';
+export { stringCodec, type StringCodecOptions } from './string.js';
+export { rawCodec, type RawCodecOptions } from './raw.js';
+export { encodeValue, decodeValue, checkCodec } from './apply.js';

@@ -1,0 +1,12 @@
+import { codeGuard, MemcasError } from './memcas-error.js';
+
+/** The client was closed; no further calls are accepted. */
+export class ClientClosedError extends MemcasError {
+  /** @param what - the call that was refused */
+  constructor(what: string) {
+    super('CLIENT_CLOSED', `${what}: the memcas client is closed`, false);
+  }
+}
+
+/** True when `err` is a {@link ClientClosedError} (checked by code). */
+export const isClientClosedError = codeGuard<ClientClosedError>('CLIENT_CLOSED');

@@ -1,0 +1,16 @@
+export {
+  MemcasError,
+  isMemcasError,
+  type MemcasErrorCode,
+  type MemcasErrorOptions,
+} from './memcas-error.js';
+export { InvalidKeyError, isInvalidKeyError } from './invalid-key-error.js';
+export { ValueTooLargeError, isValueTooLargeError } from './value-too-large-error.js';
+export { CodecError, isCodecError } from './codec-error.js';
+export { NonNumericValueError, isNonNumericValueError } from './non-numeric-value-error.js';
+export { NodeUnavailableError, isNodeUnavailableError } from './node-unavailable-error.js';
+export { ConnectionError, isConnectionError } from './connection-error.js';
+export { TimeoutError, isTimeoutError } from './timeout-error.js';
+export { IndeterminateWriteError, isIndeterminateWriteError } from './indeterminate-write-error.js';
+export { ProtocolError, isProtocolError } from './protocol-error.js';
+export { ClientClosedError, isClientClosedError } from './client-closed-error.js';

@@ -1,0 +1,1 @@
+export { MAX_KEY_BYTES, prefixedKey, checkKeyPrefix } from './key.js';

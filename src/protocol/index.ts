@@ -1,0 +1,2 @@
+export { MemcachedBackend } from './memcached-backend.js';
+export type { ConnectionOptions } from './connection.js';

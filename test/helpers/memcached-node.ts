@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureMemcached } from './memcached-binary.js';
+
+/** Options of {@link startMemcached}. */
+export interface MemcachedNodeOptions {
+  /** Extra command-line flags (e.g. `['-I', '2m']`). */
+  readonly args?: readonly string[];
+  /** Memory limit in MiB. Default 64. */
+  readonly memoryMb?: number;
+}
+
+const running = new Set<MemcachedNode>();
+process.once('exit', () => {
+  for (const node of running) node.process?.kill('SIGKILL');
+});
+
+/** A free TCP port on 127.0.0.1 (free when asked; memcached binds it right after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Resolves true once something on the port answers the text `version` command. */
+function answers(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => sock.write('version\r\n'));
+    sock.once('data', (d) => done(d.toString().startsWith('VERSION')));
+  });
+}
+
+/**
+ * One memcached process on a loopback port, for tests, benchmarks and the demo.
+ * It can be killed, paused, resumed and restarted on the same port.
+ */
+export class MemcachedNode {
+  /** Always 127.0.0.1. */
+  readonly host = '127.0.0.1';
+  /** The child process while running. */
+  process: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly bin: string,
+    private readonly options: MemcachedNodeOptions,
+  ) {}
+
+  /** `host:port`. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  /** Starts memcached on a free port and waits until it answers. */
+  static async start(options: MemcachedNodeOptions = {}): Promise<MemcachedNode> {
+    const bin = ensureMemcached();
+    for (let attempt = 1; ; attempt++) {
+      const node = new MemcachedNode(await freePort(), bin, options);
+      try {
+        await node.launch();
+        return node;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /** Starts the process again on the same port (after {@link MemcachedNode.kill} or {@link MemcachedNode.stop}). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  /** SIGKILL: the node vanishes, its data with it. */
+  async kill(): Promise<void> {
+    await this.signalAndWait('SIGKILL');
+  }
+
+  /** SIGSTOP: the node holds connections but answers nothing. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after {@link MemcachedNode.pause}. */
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
+  /** Stops the process (SIGKILL after resuming it, so a paused node stops too). */
+  async stop(): Promise<void> {
+    this.resume();
+    await this.signalAndWait('SIGKILL');
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    this.process = undefined;
+    running.delete(this);
+  }
+
+  private async launch(): Promise<void> {
+    const args = [
+      '-l',
+      this.host,
+      '-p',
+      String(this.port),
+      '-U',
+      '0',
+      '-m',
+      String(this.options.memoryMb ?? 64),
+    ];
+    if (process.getuid?.() === 0) args.push('-u', 'root');
+    args.push(...(this.options.args ?? []));
+    const child = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    this.process = child;
+    running.add(this);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      if (await answers(this.port, 200)) return;
+      await sleep(20);
+    }
+    await this.stop();
+    throw new Error(
+      `memcached on port ${this.port} did not start: ${stderr.trim() || 'no answer in 5 s'}`,
+    );
+  }
+}
+
+/** Starts `count` memcached nodes. */
+export async function startMemcached(
+  count = 1,
+  options: MemcachedNodeOptions = {},
+): Promise<MemcachedNode[]> {
+  return Promise.all(Array.from({ length: count }, () => MemcachedNode.start(options)));
+}
+
+/** Stops every node started by this process. */
+export async function stopAllMemcached(): Promise<void> {
+  await Promise.all([...running].map((n) => n.stop()));
+}

@@ -1,0 +1,9 @@
+import { createClient } from '../../../src/index.js';
+import { describeClientContract } from '../../contract/client-contract.js';
+import { useMemcached } from '../../helpers/use-memcached.js';
+
+const cluster = useMemcached(1);
+
+describeClientContract('memcached', () => {
+  return (options = {}) => createClient({ servers: [cluster.nodes[0]!.address], ...options });
+});
