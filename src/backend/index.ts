@@ -13,3 +13,4 @@ export {
 } from './memory-store.js';
 export { RELATIVE_TTL_LIMIT_SECONDS } from './expiry.js';
 export { parseCounter, applyDelta, MAX_U64 } from './counter-value.js';
+export { itemSize, ITEM_OVERHEAD_BYTES } from './item-size.js';

@@ -2,6 +2,7 @@ import { NonNumericValueError, ValueTooLargeError } from '../errors/index.js';
 import type { Backend, CounterRequest, StoredItem, StoreRequest, StoreResult } from './backend.js';
 import { applyDelta, parseCounter } from './counter-value.js';
 import { expiresAt } from './expiry.js';
+import { itemSize } from './item-size.js';
 
 /** Options of the embedded store. */
 export interface MemoryStoreOptions {
@@ -11,7 +12,8 @@ export interface MemoryStoreOptions {
    */
   readonly maxBytes?: number;
   /**
-   * The largest value accepted, in bytes.
+   * The item size limit, in bytes: key, value and memcached's per-item overhead
+   * must fit in it, as with memcached's `-I`.
    * @defaultValue 1 MiB
    */
   readonly maxValueBytes?: number;
@@ -33,9 +35,6 @@ interface Entry extends StoredItem {
   readonly expires: number;
   readonly size: number;
 }
-
-// Roughly what memcached spends per item beyond key and value.
-const ITEM_OVERHEAD_BYTES = 56;
 
 /**
  * An in-process store with memcached's semantics: CAS tokens that change on
@@ -168,7 +167,7 @@ export class MemoryStore implements Backend {
     const old = this.items.get(key);
     if (old) this.remove(key, old);
     const cas = ++this.lastCas;
-    const size = key.length + value.length + ITEM_OVERHEAD_BYTES;
+    const size = itemSize(key.length, value.length);
     this.items.set(key, { value, flags, cas, expires, size });
     this.bytes += size;
     this.evict();

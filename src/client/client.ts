@@ -1,4 +1,10 @@
-import { MemoryStore, type Backend, type StoreMode, type StoreResult } from '../backend/index.js';
+import {
+  itemSize,
+  MemoryStore,
+  type Backend,
+  type StoreMode,
+  type StoreResult,
+} from '../backend/index.js';
 import { SingleNodeTopology, type Topology } from '../cluster/index.js';
 import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import { ClientClosedError, ValueTooLargeError } from '../errors/index.js';
@@ -263,7 +269,9 @@ export class Client {
     const ttl = checkTtl(options.ttlSeconds);
     const codec = this.codec(options);
     const bytes = encodeValue(codec, key, value);
-    if (bytes.length > this.options.maxValueBytes) {
+    // memcached unlinks the old item when it refuses a value as too large, so
+    // the check happens here, with memcached's own arithmetic, before any I/O.
+    if (itemSize(Buffer.byteLength(full), bytes.length) > this.options.maxValueBytes) {
       throw new ValueTooLargeError(key, bytes.length, this.options.maxValueBytes, 'memcas');
     }
     return this.topology

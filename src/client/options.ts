@@ -32,8 +32,10 @@ export interface ClientOptions {
    */
   readonly connectTimeoutMs?: number;
   /**
-   * Largest encoded value accepted, in bytes; larger values fail before any I/O.
-   * Match it to memcached's `-I` (item size limit).
+   * memcached's item size limit (`-I`), in bytes. A value whose item (key +
+   * encoded value + memcached's 63 bytes of overhead) would not fit fails with
+   * {@link ValueTooLargeError} before any I/O. Set it to your servers' `-I`:
+   * memcached itself deletes the old item when it refuses a value as too large.
    * @defaultValue 1048576 (1 MiB, memcached's default)
    */
   readonly maxValueBytes?: number;

@@ -283,6 +283,19 @@ export function describeClientContract(name: string, factory: () => ClientFactor
         expect(await small.get('k')).toBe('old');
       });
 
+      it('at the default 1 MiB limit the largest allowed item is stored; one byte more fails before I/O', async () => {
+        const key = 'edge';
+        const fits = 1024 * 1024 - key.length - 63;
+        await client.set(key, Buffer.alloc(fits, 7), { codec: rawCodec() });
+        expect((await client.get(key, { codec: rawCodec() }))?.length).toBe(fits);
+        const err = await client
+          .set(key, Buffer.alloc(fits + 1), { codec: rawCodec() })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ValueTooLargeError);
+        expect((err as Error).message).toContain('memcas refused');
+        expect((await client.get(key, { codec: rawCodec() }))?.length).toBe(fits);
+      });
+
       it('a value JSON cannot encode is a CodecError and the old value stays', async () => {
         await client.set('k', 'old');
         const cyclic: Record<string, unknown> = {};

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureMemcached } from './memcached-binary.js';
@@ -15,6 +16,16 @@ const running = new Set<MemcachedNode>();
 process.once('exit', () => {
   for (const node of running) node.process?.kill('SIGKILL');
 });
+
+/** The state letter of a process from /proc (Linux), or undefined elsewhere. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A free TCP port on 127.0.0.1 (free when asked; memcached binds it right after). */
 export function freePort(): Promise<number> {
@@ -92,9 +103,13 @@ export class MemcachedNode {
     await this.signalAndWait('SIGKILL');
   }
 
-  /** SIGSTOP: the node holds connections but answers nothing. */
-  pause(): void {
+  /** SIGSTOP: the node holds connections but answers nothing. Resolves once it is stopped. */
+  async pause(): Promise<void> {
+    const pid = this.process?.pid;
+    if (pid === undefined) return;
     this.process?.kill('SIGSTOP');
+    // The signal lands asynchronously; wait until the kernel shows the process stopped.
+    for (let i = 0; i < 200 && processState(pid) !== 'T'; i++) await sleep(5);
   }
 
   /** SIGCONT after {@link MemcachedNode.pause}. */

@@ -1,0 +1,113 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConnectionError,
+  createClient,
+  IndeterminateWriteError,
+  TimeoutError,
+  ValueTooLargeError,
+  type Client,
+  type ClientOptions,
+} from '../../../src/index.js';
+import { useMemcached } from '../../helpers/use-memcached.js';
+
+const cluster = useMemcached(1);
+const clients: Client[] = [];
+function open(options: ClientOptions = {}): Client {
+  const c = createClient({ servers: [cluster.nodes[0]!.address], ...options });
+  clients.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  const node = cluster.nodes[0]!;
+  node.resume();
+  if (!node.process) await node.restart();
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+describe('memcached node faults', () => {
+  it("maps the server's own too-large answer to ValueTooLargeError", async () => {
+    // A client configured above the server's -I: memcached refuses, and (its
+    // own rule) unlinks the old item, which is why maxValueBytes must match -I.
+    const client = open({ maxValueBytes: 4 * 1024 * 1024 });
+    const twoMiB = Buffer.alloc(2 * 1024 * 1024, 1).toString('base64');
+    const err = await client.set('big', twoMiB).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValueTooLargeError);
+    expect((err as Error).message).toContain(cluster.nodes[0]!.address);
+  });
+
+  it('round-trips a value near the 1 MiB item limit across many socket chunks', async () => {
+    const client = open();
+    const value = 'v'.repeat(1000 * 1000);
+    await client.set('large', value);
+    const [a, b] = await Promise.all([client.get('large'), client.get('large')]);
+    expect(a).toBe(value);
+    expect(b).toBe(value);
+  });
+
+  it('a paused node: a read rejects with TimeoutError naming node, op and key, within the timeout', async () => {
+    const client = open({ timeoutMs: 200 });
+    await client.set('k', 1);
+    await cluster.nodes[0]!.pause();
+    const started = performance.now();
+    const err = await client.get('k').catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as Error).message).toContain(cluster.nodes[0]!.address);
+    expect((err as Error).message).toContain('get "k"');
+    expect(elapsed).toBeLessThan(200 + 300);
+  });
+
+  it('a paused node: a write rejects with IndeterminateWriteError, and is never sent twice', async () => {
+    const client = open({ timeoutMs: 200 });
+    await client.set('n', 0);
+    await cluster.nodes[0]!.pause();
+    const err = await client.incr('n', 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IndeterminateWriteError);
+    expect((err as IndeterminateWriteError).key).toBe('n');
+    cluster.nodes[0]!.resume();
+    // memcached still holds the request it read before the pause and applies it
+    // now; had memcas (or memjs) re-sent it, the counter would be 2.
+    await sleep(200);
+    expect(await client.get('n')).toBe(1);
+  });
+
+  it('after a pause, the next call opens a new connection and succeeds', async () => {
+    const client = open({ timeoutMs: 200 });
+    await client.set('k', 1);
+    await cluster.nodes[0]!.pause();
+    await expect(client.get('k')).rejects.toBeInstanceOf(TimeoutError);
+    cluster.nodes[0]!.resume();
+    expect(await client.get('k')).toBe(1);
+  });
+
+  it('a killed node: calls reject with ConnectionError at once; after a restart they succeed', async () => {
+    const client = open({ timeoutMs: 500 });
+    await client.set('k', 1);
+    await cluster.nodes[0]!.kill();
+    const started = performance.now();
+    const inFlight = await client.get('k').catch((e: unknown) => e);
+    expect(inFlight).toBeInstanceOf(ConnectionError);
+    const refused = await client.set('k', 2).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConnectionError);
+    expect((refused as ConnectionError).retryable).toBe(true);
+    expect(performance.now() - started).toBeLessThan(400);
+    await cluster.nodes[0]!.restart();
+    expect(await client.get('k')).toBeUndefined();
+    await client.set('k', 3);
+    expect(await client.get('k')).toBe(3);
+  });
+
+  it('requests in flight when the node dies: writes are indeterminate, reads are connection errors', async () => {
+    const client = open({ timeoutMs: 2000 });
+    await client.set('k', 1);
+    await cluster.nodes[0]!.pause();
+    const read = client.get('k').catch((e: unknown) => e);
+    const write = client.set('k', 2).catch((e: unknown) => e);
+    await sleep(50);
+    await cluster.nodes[0]!.kill();
+    expect(await read).toBeInstanceOf(ConnectionError);
+    expect(await write).toBeInstanceOf(IndeterminateWriteError);
+  });
+});
