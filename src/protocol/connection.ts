@@ -117,7 +117,11 @@ export class Connection {
     p.request.writeUInt32BE(opaque, 12);
     this.inFlight.push(p);
     this.unsent.push(p);
-    if (!this.flushScheduled) {
+    if (this.inFlight.length === 1 && this.socket !== undefined) {
+      // An idle connection sends at once: waiting for the tick to end would
+      // only add latency when there is nothing to batch with.
+      this.flush();
+    } else if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(this.flush);
     }

@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startMemcached, stopAllMemcached } from '../test/helpers/memcached-node.js';
+import { benchSingleNode } from './single-node.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    only: { type: 'string' },
+  },
+});
+const seconds = Number(values.seconds);
+const wants = (name: string): boolean =>
+  values.only === undefined || values.only.split(',').includes(name);
+
+async function main(): Promise<void> {
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  console.log(`memcas benchmarks — ${new Date().toISOString()} — ${machine}\n`);
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine, seconds };
+  try {
+    if (wants('single-node')) {
+      const [node] = await startMemcached(1);
+      console.log('## One node: pairs per second (each pair is a read then a write of one key)\n');
+      results.singleNode = await benchSingleNode(node!, seconds);
+      await node!.stop();
+    }
+  } finally {
+    await stopAllMemcached();
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/latest.json', JSON.stringify(results, null, 2));
+  console.log('\nwrote bench/results/latest.json');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import memjs from 'memjs';
+import { createClient } from '../src/index.js';
+import type { MemcachedNode } from '../test/helpers/memcached-node.js';
+import { fmt, printTable, throughput } from './lib/measure.js';
+import { RawSocketClient } from './lib/raw-socket.js';
+
+/** One row of the single-node benchmark. */
+export interface SingleNodeRow {
+  concurrency: number;
+  memjsGetSetPairsPerSec: number;
+  memcasGetsCasPairsPerSec: number;
+  socketGetsCasPairsPerSec: number;
+}
+
+const VALUE = { name: 'Alice', email: 'alice@example.com', visits: 0 };
+const RAW_VALUE = Buffer.from(JSON.stringify(VALUE));
+
+/**
+ * Pairs per second on one node at each concurrency: get+set through memjs
+ * 1.3.2's public API, gets+cas through memcas, gets+cas through a minimal
+ * pipelined socket (the ceiling).
+ */
+export async function benchSingleNode(
+  node: MemcachedNode,
+  seconds: number,
+  levels = [1, 64, 256],
+): Promise<SingleNodeRow[]> {
+  const rows: SingleNodeRow[] = [];
+  for (const concurrency of levels) {
+    const mj = memjs.Client.create(node.address, { logger: { log: () => {} } });
+    const memjsRun = await throughput(concurrency, seconds, async (w) => {
+      await mj.get(`mj:${w}`);
+      await mj.set(`mj:${w}`, RAW_VALUE, {});
+    });
+    mj.close();
+
+    const client = createClient({ servers: [node.address] });
+    await Promise.all(Array.from({ length: concurrency }, (_, w) => client.set(`mc:${w}`, VALUE)));
+    const memcasRun = await throughput(concurrency, seconds, async (w) => {
+      const hit = await client.gets<typeof VALUE>(`mc:${w}`);
+      await client.cas(`mc:${w}`, VALUE, hit!.cas);
+    });
+    await client.close();
+
+    const raw = await RawSocketClient.open(node.host, node.port);
+    const socketRun = await throughput(concurrency, seconds, async (w) => {
+      const cas = await raw.get(`rs:${w}`);
+      await raw.cas(`rs:${w}`, RAW_VALUE, cas);
+    });
+    raw.close();
+
+    rows.push({
+      concurrency,
+      memjsGetSetPairsPerSec: memjsRun.perSecond,
+      memcasGetsCasPairsPerSec: memcasRun.perSecond,
+      socketGetsCasPairsPerSec: socketRun.perSecond,
+    });
+    process.stderr.write(`  single node, ${concurrency} in flight: done\n`);
+  }
+  printTable(
+    [
+      'in flight',
+      'memjs get+set /s',
+      'memcas gets+cas /s',
+      'socket gets+cas /s',
+      'memcas / memjs',
+      'memcas / socket',
+    ],
+    rows.map((r) => [
+      String(r.concurrency),
+      fmt(r.memjsGetSetPairsPerSec),
+      fmt(r.memcasGetsCasPairsPerSec),
+      fmt(r.socketGetsCasPairsPerSec),
+      `${fmt(r.memcasGetsCasPairsPerSec / r.memjsGetSetPairsPerSec, 2)}x`,
+      `${fmt(r.memcasGetsCasPairsPerSec / r.socketGetsCasPairsPerSec, 2)}`,
+    ]),
+  );
+  return rows;
+}
