@@ -68,7 +68,7 @@ export class RawSocketClient {
   }
 
   private onData(chunk: Buffer): void {
-    let buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = undefined;
     let off = 0;
     while (buf.length - off >= 24) {
@@ -83,6 +83,5 @@ export class RawSocketClient {
       off += total;
     }
     if (off < buf.length) this.rest = buf.subarray(off);
-    buf = Buffer.alloc(0);
   }
 }
