@@ -24,6 +24,38 @@ export {
   type TouchResult,
 } from './client/index.js';
 export {
+  remove,
+  abort,
+  DEFAULT_RETRY_OPTIONS,
+  type Remove,
+  type Abort,
+  type RetryOptions,
+  type UpdateOptions,
+  type UpdateResult,
+  type UpdateOutcome,
+  type UpdateContext,
+  type UpdateFn,
+} from './txn/index.js';
+export {
+  none,
+  constant,
+  linear,
+  exponential,
+  fullJitter,
+  equalJitter,
+  decorrelatedJitter,
+  DEFAULT_CONSTANT_OPTIONS,
+  DEFAULT_LINEAR_OPTIONS,
+  DEFAULT_EXPONENTIAL_OPTIONS,
+  DEFAULT_JITTER_OPTIONS,
+  type BackoffPolicy,
+  type BackoffInput,
+  type ConstantOptions,
+  type LinearOptions,
+  type ExponentialOptions,
+  type JitterOptions,
+} from './backoff/index.js';
+export {
   jsonCodec,
   stringCodec,
   rawCodec,
@@ -63,4 +95,9 @@ export {
   isProtocolError,
   ClientClosedError,
   isClientClosedError,
+  CasConflictError,
+  isCasConflictError,
+  type ConflictKind,
+  RetryExhaustedError,
+  isRetryExhaustedError,
 } from './errors/index.js';

@@ -9,6 +9,16 @@ import { SingleNodeTopology, type Topology } from '../cluster/index.js';
 import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import { ClientClosedError, ValueTooLargeError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
+import {
+  Batch,
+  Combiner,
+  resolveRetryOptions,
+  type ResolvedRetryOptions,
+  type UpdateFn,
+  type UpdateOptions,
+  type UpdateResult,
+  type Waiter,
+} from '../txn/index.js';
 import { MemcachedBackend } from '../protocol/index.js';
 import { checkCas, checkTtl, checkU64 } from './arguments.js';
 import type {
@@ -25,6 +35,7 @@ import type {
   TouchResult,
   WriteOptions,
 } from './call-options.js';
+import { keyUpdateIO } from './update-io.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 
 /**
@@ -40,6 +51,11 @@ export class Client {
   /** The resolved options. */
   readonly options: ResolvedClientOptions;
   private readonly topology: Topology;
+  private readonly retry: ResolvedRetryOptions;
+  private readonly combiner: Combiner;
+  private readonly now: () => number = () => performance.now();
+  private readonly codecIds = new WeakMap<Codec<unknown>, number>();
+  private nextCodecId = 1;
   private closed = false;
 
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
@@ -65,6 +81,8 @@ export class Client {
         ? o.memory
         : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
     this.topology = new SingleNodeTopology(backend);
+    this.retry = resolveRetryOptions(options.retry);
+    this.combiner = new Combiner(this.now);
   }
 
   /** `'memcached'` when talking to servers, `'embedded'` for the in-process store. */
@@ -221,6 +239,66 @@ export class Client {
     return (await this.topology.route(full).touch(full, ttl)) ? 'touched' : 'not_found';
   }
 
+  /**
+   * Read-modify-write with optimistic locking: reads the key with its CAS
+   * token, calls `fn(current, ctx)`, and writes what it returns only if nobody
+   * wrote in between (`add` when the key was missing, `cas` otherwise). On a
+   * conflict it backs off (see `policy`) and runs `fn` again on the fresh
+   * value. `fn` may return {@link remove} to delete the key (with its CAS
+   * token) or {@link abort}`(result)` to stop without writing.
+   *
+   * Concurrent calls on the same key in this client are combined (one read,
+   * each `fn` applied in arrival order, one write) unless `combine: false`.
+   *
+   * @throws {@link RetryExhaustedError} when `maxAttempts` or `deadlineMs` runs out (nothing written)
+   * @throws {@link IndeterminateWriteError} when a write's answer was lost and `idempotent` is not set
+   * @throws whatever `fn` throws, unchanged, with nothing written
+   * @throws the signal's reason when `signal` aborts
+   * @example
+   * ```ts
+   * const r = await store.update<Profile>('user:1001', (cur) => ({ ...cur!, name: 'Alice Smith' }));
+   * console.log(r.outcome, r.attempts); // 'updated' 1
+   * ```
+   */
+  async update<T = unknown, R = unknown>(
+    key: string,
+    fn: UpdateFn<T, R>,
+    options: UpdateOptions<T> = {},
+  ): Promise<UpdateResult<T, R>> {
+    const full = this.fullKey(key, 'update');
+    if (typeof fn !== 'function') throw new TypeError('update: fn must be a function');
+    const codec = this.codec(options);
+    const ttl = checkTtl(options.ttlSeconds);
+    const retry =
+      options.policy === undefined &&
+      options.maxAttempts === undefined &&
+      options.deadlineMs === undefined &&
+      options.random === undefined
+        ? this.retry
+        : resolveRetryOptions(options, this.retry);
+    const io = keyUpdateIO(this.topology, key, full, codec, ttl, (value: T) =>
+      this.encode(codec, key, full, value),
+    );
+    return new Promise<UpdateResult<T, R>>((resolve, reject) => {
+      const waiter: Waiter<T> = {
+        fn: fn as UpdateFn<T>,
+        retry,
+        signal: options.signal,
+        idempotent: options.idempotent ?? false,
+        started: this.now(),
+        resolve: resolve as (r: UpdateResult<T>) => void,
+        reject,
+        attempts: 0,
+        previousDelayMs: 0,
+      };
+      if (options.combine ?? this.options.combineUpdates) {
+        this.combiner.submit(`${this.codecId(codec)}|${ttl}|${full}`, io, waiter);
+      } else {
+        void new Batch(io, [waiter], this.now).run();
+      }
+    });
+  }
+
   /** Removes every item on every node (all prefixes, not just this client's). */
   async flush(): Promise<void> {
     this.ensureOpen('flush');
@@ -268,15 +346,30 @@ export class Client {
     const full = this.fullKey(key, mode);
     const ttl = checkTtl(options.ttlSeconds);
     const codec = this.codec(options);
-    const bytes = encodeValue(codec, key, value);
-    // memcached unlinks the old item when it refuses a value as too large, so
-    // the check happens here, with memcached's own arithmetic, before any I/O.
-    if (itemSize(Buffer.byteLength(full), bytes.length) > this.options.maxValueBytes) {
-      throw new ValueTooLargeError(key, bytes.length, this.options.maxValueBytes, 'memcas');
-    }
+    const bytes = this.encode(codec, key, full, value);
     return this.topology
       .route(full)
       .store({ mode, key: full, value: bytes, flags: codec.flags, ttl, cas });
+  }
+
+  /** Encodes a value and checks its item size, before any I/O. */
+  private encode<T>(codec: Codec<T>, key: string, full: string, value: T): Buffer {
+    const bytes = encodeValue(codec, key, value);
+    // memcached unlinks the old item when it refuses a value as too large, so
+    // the check happens here, with memcached's own arithmetic.
+    if (itemSize(Buffer.byteLength(full), bytes.length) > this.options.maxValueBytes) {
+      throw new ValueTooLargeError(key, bytes.length, this.options.maxValueBytes, 'memcas');
+    }
+    return bytes;
+  }
+
+  private codecId(codec: Codec<unknown>): number {
+    let id = this.codecIds.get(codec);
+    if (id === undefined) {
+      id = this.nextCodecId++;
+      this.codecIds.set(codec, id);
+    }
+    return id;
   }
 
   private async count(

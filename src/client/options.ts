@@ -1,6 +1,7 @@
 import { checkCodec, jsonCodec, type Codec } from '../codec/index.js';
 import { MemoryStore, type MemoryStoreOptions } from '../backend/index.js';
 import { checkKeyPrefix } from '../keys/index.js';
+import type { RetryOptions } from '../txn/index.js';
 import { parseServer, type ResolvedServer, type ServerAddress } from './server-address.js';
 
 /** Options of {@link createClient}. */
@@ -50,6 +51,16 @@ export interface ClientOptions {
    */
   readonly password?: string;
   /**
+   * Defaults for `update()`: backoff policy, attempts, deadline.
+   * @defaultValue {@link DEFAULT_RETRY_OPTIONS}
+   */
+  readonly retry?: RetryOptions;
+  /**
+   * Combine concurrent `update()` calls on the same key (one read, one write).
+   * @defaultValue true
+   */
+  readonly combineUpdates?: boolean;
+  /**
    * The embedded store used when `servers` is empty: its options, or a
    * {@link MemoryStore} to share between several clients in one process.
    * @defaultValue a new store with {@link DEFAULT_MEMORY_STORE_OPTIONS}
@@ -63,6 +74,7 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
   timeoutMs: 500,
   connectTimeoutMs: 1000,
   maxValueBytes: 1024 * 1024,
+  combineUpdates: true,
 });
 
 /** Client options with defaults filled in and every value checked. */
@@ -76,6 +88,7 @@ export interface ResolvedClientOptions {
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly memory: Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore;
+  readonly combineUpdates: boolean;
 }
 
 /**
@@ -134,5 +147,6 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     username: options.username,
     password: options.password,
     memory: options.memory ?? {},
+    combineUpdates: options.combineUpdates ?? DEFAULT_CLIENT_OPTIONS.combineUpdates,
   };
 }

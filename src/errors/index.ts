@@ -14,3 +14,5 @@ export { TimeoutError, isTimeoutError } from './timeout-error.js';
 export { IndeterminateWriteError, isIndeterminateWriteError } from './indeterminate-write-error.js';
 export { ProtocolError, isProtocolError } from './protocol-error.js';
 export { ClientClosedError, isClientClosedError } from './client-closed-error.js';
+export { CasConflictError, isCasConflictError, type ConflictKind } from './cas-conflict-error.js';
+export { RetryExhaustedError, isRetryExhaustedError } from './retry-exhausted-error.js';

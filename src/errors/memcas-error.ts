@@ -9,6 +9,7 @@ export type MemcasErrorCode =
   | 'TIMEOUT'
   | 'INDETERMINATE_WRITE'
   | 'RETRY_EXHAUSTED'
+  | 'CAS_CONFLICT'
   | 'PROTOCOL_ERROR'
   | 'CLIENT_CLOSED';
 

@@ -1,9 +1,14 @@
 import { createClient } from '../../../src/index.js';
 import { describeClientContract } from '../../contract/client-contract.js';
+import { describeUpdateContract } from '../../contract/update-contract.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
 const cluster = useMemcached(1);
 
 describeClientContract('memcached', () => {
+  return (options = {}) => createClient({ servers: [cluster.nodes[0]!.address], ...options });
+});
+
+describeUpdateContract('memcached', () => {
   return (options = {}) => createClient({ servers: [cluster.nodes[0]!.address], ...options });
 });
