@@ -1,0 +1,65 @@
+/**
+ * A separate OS process for multi-process tests and benchmarks: runs
+ * `loops` concurrent loops of `update(key, n => n + 1)` over `keys` keys and
+ * prints a JSON summary line.
+ *
+ * usage: update-worker.ts <host:port,...> <keys> <updatesPerLoop> <loops> [policy] [combine]
+ */
+import {
+  createClient,
+  constant,
+  decorrelatedJitter,
+  equalJitter,
+  exponential,
+  fullJitter,
+  linear,
+  none,
+} from '../../src/index.js';
+
+const POLICIES = {
+  none,
+  constant,
+  linear,
+  exponential,
+  fullJitter,
+  equalJitter,
+  decorrelatedJitter,
+} as const;
+
+const [
+  servers = '',
+  keysArg = '4',
+  updatesArg = '100',
+  loopsArg = '4',
+  policyName = 'decorrelatedJitter',
+  combineArg = 'true',
+] = process.argv.slice(2);
+const keys = Number(keysArg);
+const updates = Number(updatesArg);
+const loops = Number(loopsArg);
+const policy = POLICIES[policyName as keyof typeof POLICIES]();
+const client = createClient({
+  servers: servers.split(','),
+  combineUpdates: combineArg === 'true',
+  retry: { policy, maxAttempts: 10_000, deadlineMs: 120_000 },
+});
+
+const attempts: number[] = [];
+const latencies: number[] = [];
+const perKey = new Array<number>(keys).fill(0);
+const started = performance.now();
+await Promise.all(
+  Array.from({ length: loops }, async (_, loop) => {
+    for (let i = 0; i < updates; i++) {
+      const k = (loop + i) % keys;
+      const t0 = performance.now();
+      const r = await client.update<number>(`ctr:${k}`, (n) => (n ?? 0) + 1);
+      latencies.push(performance.now() - t0);
+      attempts.push(r.attempts);
+      perKey[k] = (perKey[k] ?? 0) + 1;
+    }
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+await client.close();
+console.log(JSON.stringify({ perKey, attempts, latencies, seconds }));
