@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startMemcached, stopAllMemcached } from '../test/helpers/memcached-node.js';
+import { benchContention } from './contention.js';
 import { benchSingleNode } from './single-node.js';
 
 const { values } = parseArgs({
@@ -23,6 +24,12 @@ async function main(): Promise<void> {
       const [node] = await startMemcached(1);
       console.log('## One node: pairs per second (each pair is a read then a write of one key)\n');
       results.singleNode = await benchSingleNode(node!, seconds);
+      await node!.stop();
+    }
+    if (wants('contention')) {
+      const [node] = await startMemcached(1);
+      console.log('\n## Contention: one hot key, update(n => n + 1)\n');
+      results.contention = await benchContention(node!, seconds);
       await node!.stop();
     }
   } finally {

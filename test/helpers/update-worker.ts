@@ -3,7 +3,9 @@
  * `loops` concurrent loops of `update(key, n => n + 1)` over `keys` keys and
  * prints a JSON summary line.
  *
- * usage: update-worker.ts <host:port,...> <keys> <updatesPerLoop> <loops> [policy] [combine]
+ * usage: update-worker.ts <host:port,...> <keys> <updatesPerLoop | durationMs+"ms"> <loops> [policy] [combine]
+ * With a duration ("3000ms"), each loop runs until it is over (a throughput
+ * measurement); with a count, each loop does that many updates (a correctness test).
  */
 import {
   createClient,
@@ -35,7 +37,8 @@ const [
   combineArg = 'true',
 ] = process.argv.slice(2);
 const keys = Number(keysArg);
-const updates = Number(updatesArg);
+const durationMs = updatesArg.endsWith('ms') ? Number(updatesArg.slice(0, -2)) : Infinity;
+const updates = updatesArg.endsWith('ms') ? Infinity : Number(updatesArg);
 const loops = Number(loopsArg);
 const policy = POLICIES[policyName as keyof typeof POLICIES]();
 const client = createClient({
@@ -48,9 +51,10 @@ const attempts: number[] = [];
 const latencies: number[] = [];
 const perKey = new Array<number>(keys).fill(0);
 const started = performance.now();
+const end = started + durationMs;
 await Promise.all(
   Array.from({ length: loops }, async (_, loop) => {
-    for (let i = 0; i < updates; i++) {
+    for (let i = 0; i < updates && performance.now() < end; i++) {
       const k = (loop + i) % keys;
       const t0 = performance.now();
       const r = await client.update<number>(`ctr:${k}`, (n) => (n ?? 0) + 1);
