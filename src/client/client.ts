@@ -1,11 +1,5 @@
-import {
-  itemSize,
-  MemoryStore,
-  type Backend,
-  type StoreMode,
-  type StoreResult,
-} from '../backend/index.js';
-import { SingleNodeTopology, type Topology } from '../cluster/index.js';
+import { itemSize, type Backend, type StoreMode, type StoreResult } from '../backend/index.js';
+import { ClusterTopology, type NodeInfo, type Topology } from '../cluster/index.js';
 import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import { ClientClosedError, ValueTooLargeError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
@@ -19,7 +13,6 @@ import {
   type UpdateResult,
   type Waiter,
 } from '../txn/index.js';
-import { MemcachedBackend } from '../protocol/index.js';
 import { checkCas, checkTtl, checkU64 } from './arguments.js';
 import type {
   AddResult,
@@ -35,7 +28,11 @@ import type {
   TouchResult,
   WriteOptions,
 } from './call-options.js';
+import { CasOrigins } from './cas-origins.js';
+import { getMany } from './get-many.js';
+import { clusterNode, topologyFor } from './topology-for.js';
 import { keyUpdateIO } from './update-io.js';
+import { parseServer, type ServerAddress } from './server-address.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 
 /**
@@ -53,6 +50,7 @@ export class Client {
   private readonly topology: Topology;
   private readonly retry: ResolvedRetryOptions;
   private readonly combiner: Combiner;
+  private readonly origins: CasOrigins | undefined;
   private readonly now: () => number = () => performance.now();
   private readonly codecIds = new WeakMap<Codec<unknown>, number>();
   private nextCodecId = 1;
@@ -61,26 +59,8 @@ export class Client {
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
   constructor(options: ClientOptions = {}) {
     this.options = resolveClientOptions(options);
-    const o = this.options;
-    const first = o.servers[0];
-    if (o.servers.length > 1) {
-      throw new TypeError(
-        'servers: more than one node needs the cluster layer, which is not in this release yet',
-      );
-    }
-    const backend: Backend = first
-      ? new MemcachedBackend({
-          host: first.host,
-          port: first.port,
-          timeoutMs: o.timeoutMs,
-          connectTimeoutMs: o.connectTimeoutMs,
-          username: o.username,
-          password: o.password,
-        })
-      : o.memory instanceof MemoryStore
-        ? o.memory
-        : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
-    this.topology = new SingleNodeTopology(backend);
+    this.topology = topologyFor(this.options);
+    this.origins = this.topology instanceof ClusterTopology ? new CasOrigins() : undefined;
     this.retry = resolveRetryOptions(options.retry);
     this.combiner = new Combiner(this.now);
   }
@@ -101,8 +81,10 @@ export class Client {
     options: ReadOptions<T> = {},
   ): Promise<CasValue<T> | undefined> {
     const full = this.fullKey(key, 'gets');
-    const item = await this.topology.route(full).get(full);
+    const backend = this.topology.route(full);
+    const item = await backend.get(full);
     if (item === undefined) return undefined;
+    this.origins?.remember(full, item.cas, backend);
     return { value: decodeValue(this.codec(options), key, item.value, item.flags), cas: item.cas };
   }
 
@@ -115,43 +97,7 @@ export class Client {
     options: GetManyOptions<T> = {},
   ): Promise<Array<GetManyEntry<T>>> {
     const fullKeys = keys.map((k) => this.fullKey(k, 'getMany'));
-    const codec = this.codec(options);
-    const groups = new Map<Backend, number[]>();
-    fullKeys.forEach((full, i) => {
-      const backend = this.topology.route(full);
-      const group = groups.get(backend);
-      if (group) group.push(i);
-      else groups.set(backend, [i]);
-    });
-    const entries = new Array<GetManyEntry<T>>(keys.length);
-    await Promise.all(
-      [...groups].map(async ([backend, indexes]) => {
-        try {
-          const items = await backend.getMany(indexes.map((i) => fullKeys[i] as string));
-          indexes.forEach((i, j) => {
-            const key = keys[i] as string;
-            const item = items[j];
-            if (item === undefined) {
-              entries[i] = { key, status: 'miss' };
-              return;
-            }
-            try {
-              entries[i] = {
-                key,
-                status: 'hit',
-                value: decodeValue(codec, key, item.value, item.flags),
-                cas: item.cas,
-              };
-            } catch (error) {
-              entries[i] = { key, status: 'error', error: error as Error };
-            }
-          });
-        } catch (error) {
-          for (const i of indexes)
-            entries[i] = { key: keys[i] as string, status: 'error', error: error as Error };
-        }
-      }),
-    );
+    const entries = await getMany(this.topology, keys, fullKeys, this.codec(options));
     if (options.allOrNothing) {
       const failed = entries.find((e) => e.status === 'error');
       if (failed) throw failed.error;
@@ -205,7 +151,9 @@ export class Client {
   async delete(key: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     const full = this.fullKey(key, 'delete');
     const cas = options.cas === undefined ? 0n : checkCas(options.cas);
-    const r = await this.topology.route(full).delete(full, cas);
+    const backend = this.topology.route(full);
+    if (cas !== 0n && this.origins?.moved(full, cas, backend)) return 'conflict';
+    const r = await backend.delete(full, cas);
     return r === 'exists' ? 'conflict' : r;
   }
 
@@ -299,6 +247,34 @@ export class Client {
     });
   }
 
+  /** The node (`host:port`) that owns a key on the ring, whatever its state (`memory` for the embedded store). */
+  nodeFor(key: string): string {
+    return this.topology.owner(this.fullKey(key, 'nodeFor'));
+  }
+
+  /** Every node with its weight and state. */
+  nodes(): NodeInfo[] {
+    return this.topology.describe();
+  }
+
+  /**
+   * Adds a memcached node at run time. Only the keys that now hash to it move
+   * (about 1/N of them); their old copies stay on the previous owners until
+   * they expire or are overwritten.
+   * @throws TypeError for the embedded store, a bad entry or a node already present
+   */
+  addServer(server: string | ServerAddress): void {
+    this.ensureOpen('addServer');
+    const parsed = parseServer(server, 0);
+    this.cluster('addServer').add(clusterNode(parsed, this.options));
+  }
+
+  /** Removes a memcached node at run time; only its keys move. */
+  async removeServer(address: string): Promise<void> {
+    this.ensureOpen('removeServer');
+    await this.cluster('removeServer').remove(parseServer(address, 0).address);
+  }
+
   /** Removes every item on every node (all prefixes, not just this client's). */
   async flush(): Promise<void> {
     this.ensureOpen('flush');
@@ -347,9 +323,20 @@ export class Client {
     const ttl = checkTtl(options.ttlSeconds);
     const codec = this.codec(options);
     const bytes = this.encode(codec, key, full, value);
-    return this.topology
-      .route(full)
-      .store({ mode, key: full, value: bytes, flags: codec.flags, ttl, cas });
+    const backend = this.topology.route(full);
+    // A token from the node that owned the key before it moved is a conflict.
+    if (cas !== 0n && this.origins?.moved(full, cas, backend))
+      return { outcome: 'exists', cas: 0n };
+    return backend.store({ mode, key: full, value: bytes, flags: codec.flags, ttl, cas });
+  }
+
+  private cluster(op: string): ClusterTopology {
+    if (!(this.topology instanceof ClusterTopology)) {
+      throw new TypeError(
+        `${op}: the embedded store has no servers; give servers to createClient()`,
+      );
+    }
+    return this.topology;
   }
 
   /** Encodes a value and checks its item size, before any I/O. */

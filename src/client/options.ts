@@ -2,10 +2,15 @@ import { checkCodec, jsonCodec, type Codec } from '../codec/index.js';
 import { MemoryStore, type MemoryStoreOptions } from '../backend/index.js';
 import { checkKeyPrefix } from '../keys/index.js';
 import type { RetryOptions } from '../txn/index.js';
+import {
+  resolveClusterOptions,
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+} from '../cluster/index.js';
 import { parseServer, type ResolvedServer, type ServerAddress } from './server-address.js';
 
 /** Options of {@link createClient}. */
-export interface ClientOptions {
+export interface ClientOptions extends ClusterOptions {
   /**
    * memcached nodes, as `'host:port'` or `{ host, port, weight }`. Omitted or
    * empty: the embedded in-process store is used instead.
@@ -89,6 +94,7 @@ export interface ResolvedClientOptions {
   readonly password: string | undefined;
   readonly memory: Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore;
   readonly combineUpdates: boolean;
+  readonly cluster: ResolvedClusterOptions;
 }
 
 /**
@@ -148,5 +154,6 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     password: options.password,
     memory: options.memory ?? {},
     combineUpdates: options.combineUpdates ?? DEFAULT_CLIENT_OPTIONS.combineUpdates,
+    cluster: resolveClusterOptions(options),
   };
 }

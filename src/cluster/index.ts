@@ -1,1 +1,13 @@
-export { type Topology, SingleNodeTopology } from './topology.js';
+export { type Topology, type NodeInfo, SingleNodeTopology } from './topology.js';
+export { ClusterTopology, type ClusterNode } from './cluster-topology.js';
+export {
+  DEFAULT_CLUSTER_OPTIONS,
+  resolveClusterOptions,
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+  type NodeStateChange,
+  type NodeDownPolicy,
+} from './cluster-options.js';
+export { Ring, type RingNode } from './ring.js';
+export { NodeHealth, type NodeState } from './node-health.js';
+export { isNodeFailure } from './node-failure.js';

@@ -1,19 +1,32 @@
 import type { Backend } from '../backend/index.js';
 
+/** One node as the cluster sees it. */
+export interface NodeInfo {
+  /** `host:port` (or `memory`). */
+  readonly address: string;
+  /** Relative share of keys. */
+  readonly weight: number;
+  /** Whether it is routed to. */
+  readonly state: 'up' | 'down';
+}
+
 /**
  * Where keys live: the client asks it for the backend owning a (full) key.
- * A single node or the embedded store is the simplest topology.
  */
 export interface Topology {
-  /** The backend owning a full key. May throw when its node is unavailable. */
+  /** The backend to use for a full key now. Throws {@link NodeUnavailableError} when there is none. */
   route(key: string): Backend;
+  /** The node that owns a full key on the ring, whatever its state. */
+  owner(key: string): string;
   /** Every backend, for per-node commands (flush, stats, version). */
   nodes(): readonly Backend[];
+  /** Every node with its state. */
+  describe(): NodeInfo[];
   /** Closes every backend. */
   close(): Promise<void>;
 }
 
-/** A topology of one backend: one memcached node, or the embedded store. */
+/** The topology of the embedded store: one backend, always up. */
 export class SingleNodeTopology implements Topology {
   /** @param backend - the one backend */
   constructor(private readonly backend: Backend) {}
@@ -22,8 +35,16 @@ export class SingleNodeTopology implements Topology {
     return this.backend;
   }
 
+  owner(): string {
+    return this.backend.address;
+  }
+
   nodes(): readonly Backend[] {
     return [this.backend];
+  }
+
+  describe(): NodeInfo[] {
+    return [{ address: this.backend.address, weight: 1, state: 'up' }];
   }
 
   close(): Promise<void> {

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ConnectionError,
   createClient,
   IndeterminateWriteError,
+  NodeUnavailableError,
   TimeoutError,
   ValueTooLargeError,
   type Client,
@@ -82,18 +83,31 @@ describe('memcached node faults', () => {
     expect(await client.get('k')).toBe(1);
   });
 
-  it('a killed node: calls reject with ConnectionError at once; after a restart they succeed', async () => {
-    const client = open({ timeoutMs: 500 });
+  it('a killed node: connection errors up to the threshold, then fast NodeUnavailableError, then back after a probe', async () => {
+    const changes: string[] = [];
+    const client = open({
+      timeoutMs: 500,
+      failureThreshold: 2,
+      retryAfterMs: 50,
+      onNodeStateChange: (c) => changes.push(c.state),
+    });
     await client.set('k', 1);
     await cluster.nodes[0]!.kill();
     const started = performance.now();
-    const inFlight = await client.get('k').catch((e: unknown) => e);
-    expect(inFlight).toBeInstanceOf(ConnectionError);
-    const refused = await client.set('k', 2).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(ConnectionError);
-    expect((refused as ConnectionError).retryable).toBe(true);
+    const first = await client.get('k').catch((e: unknown) => e);
+    const second = await client.set('k', 2).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(ConnectionError);
+    expect(second).toBeInstanceOf(ConnectionError);
+    expect((second as ConnectionError).retryable).toBe(true);
+    const third = await client.get('k').catch((e: unknown) => e);
+    expect(third).toBeInstanceOf(NodeUnavailableError);
+    expect((third as Error).message).toMatch(/marked down after 2 consecutive failures/);
     expect(performance.now() - started).toBeLessThan(400);
     await cluster.nodes[0]!.restart();
+    await vi.waitFor(() => expect(changes).toEqual(['down', 'up']), {
+      timeout: 2000,
+      interval: 20,
+    });
     expect(await client.get('k')).toBeUndefined();
     await client.set('k', 3);
     expect(await client.get('k')).toBe(3);

@@ -1,0 +1,42 @@
+import { MemoryStore } from '../backend/index.js';
+import {
+  ClusterTopology,
+  SingleNodeTopology,
+  type ClusterNode,
+  type Topology,
+} from '../cluster/index.js';
+import { MemcachedBackend } from '../protocol/index.js';
+import type { ResolvedClientOptions } from './options.js';
+import type { ResolvedServer } from './server-address.js';
+
+/** The cluster node for one server entry, connecting with the client's settings. */
+export function clusterNode(server: ResolvedServer, o: ResolvedClientOptions): ClusterNode {
+  return {
+    address: server.address,
+    weight: server.weight,
+    connect: () =>
+      new MemcachedBackend({
+        host: server.host,
+        port: server.port,
+        timeoutMs: o.timeoutMs,
+        connectTimeoutMs: o.connectTimeoutMs,
+        username: o.username,
+        password: o.password,
+      }),
+  };
+}
+
+/** The topology the options ask for: a cluster of memcached nodes, or the embedded store. */
+export function topologyFor(o: ResolvedClientOptions): Topology {
+  if (o.servers.length > 0) {
+    return new ClusterTopology(
+      o.servers.map((s) => clusterNode(s, o)),
+      o.cluster,
+    );
+  }
+  const store =
+    o.memory instanceof MemoryStore
+      ? o.memory
+      : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
+  return new SingleNodeTopology(store);
+}

@@ -1,0 +1,81 @@
+/** A node changed state: marked down after failures, or back up after a probe. */
+export interface NodeStateChange {
+  /** `host:port`. */
+  readonly node: string;
+  /** The new state. */
+  readonly state: 'up' | 'down';
+  /** Why, in words. */
+  readonly reason: string;
+}
+
+/** What to do with a down node's keys. */
+export type NodeDownPolicy = 'fail' | 'rehash';
+
+/** Cluster behaviour, part of the client options. */
+export interface ClusterOptions {
+  /**
+   * Consecutive node failures (refused, reset, timeout) that mark a node down.
+   * @defaultValue 2
+   */
+  readonly failureThreshold?: number;
+  /**
+   * Time between probes (NOOP) of a down node, in ms. It is routed to again
+   * only after a probe answers.
+   * @defaultValue 1000
+   */
+  readonly retryAfterMs?: number;
+  /**
+   * `'fail'`: keys never move; a down node's keys fail fast with
+   * {@link NodeUnavailableError} (for state). `'rehash'`: they go to the next
+   * node on the ring while it is down, and it is flushed before it is used
+   * again so its old values never resurface (for cache-like data).
+   * @defaultValue 'fail'
+   */
+  readonly onNodeDown?: NodeDownPolicy;
+  /**
+   * Called when a node is marked down or comes back up.
+   * @defaultValue none
+   */
+  readonly onNodeStateChange?: (change: NodeStateChange) => void;
+}
+
+/** Defaults of {@link ClusterOptions}. */
+export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
+  failureThreshold: 2,
+  retryAfterMs: 1000,
+  onNodeDown: 'fail' as NodeDownPolicy,
+});
+
+/** Cluster options with every field set. */
+export interface ResolvedClusterOptions {
+  readonly failureThreshold: number;
+  readonly retryAfterMs: number;
+  readonly onNodeDown: NodeDownPolicy;
+  readonly onNodeStateChange: ((change: NodeStateChange) => void) | undefined;
+}
+
+/**
+ * Merges and checks cluster options.
+ * @throws TypeError naming the bad option
+ */
+export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterOptions {
+  const failureThreshold = options.failureThreshold ?? DEFAULT_CLUSTER_OPTIONS.failureThreshold;
+  if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
+    throw new TypeError(
+      `failureThreshold must be a whole number >= 1, got ${String(failureThreshold)}`,
+    );
+  }
+  const retryAfterMs = options.retryAfterMs ?? DEFAULT_CLUSTER_OPTIONS.retryAfterMs;
+  if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) {
+    throw new TypeError(`retryAfterMs must be a number of ms > 0, got ${String(retryAfterMs)}`);
+  }
+  const onNodeDown = options.onNodeDown ?? DEFAULT_CLUSTER_OPTIONS.onNodeDown;
+  if (onNodeDown !== 'fail' && onNodeDown !== 'rehash') {
+    throw new TypeError(`onNodeDown must be 'fail' or 'rehash', got ${String(onNodeDown)}`);
+  }
+  const onNodeStateChange = options.onNodeStateChange;
+  if (onNodeStateChange !== undefined && typeof onNodeStateChange !== 'function') {
+    throw new TypeError('onNodeStateChange must be a function');
+  }
+  return { failureThreshold, retryAfterMs, onNodeDown, onNodeStateChange };
+}
