@@ -65,6 +65,13 @@ export {
   type RawCodecOptions,
 } from './codec/index.js';
 export {
+  DEFAULT_CLUSTER_OPTIONS,
+  type ClusterOptions,
+  type NodeStateChange,
+  type NodeDownPolicy,
+  type NodeInfo,
+} from './cluster/index.js';
+export {
   MemoryStore,
   DEFAULT_MEMORY_STORE_OPTIONS,
   type MemoryStoreOptions,

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Ring } from '../../../src/cluster/index.js';
+
+interface Table {
+  servers: Array<{ address: string; weight: number }>;
+  placement: Record<string, string>;
+}
+const table = JSON.parse(
+  readFileSync(new URL('../../fixtures/ketama-placement.json', import.meta.url), 'utf8'),
+) as Table;
+
+const keys = (n: number): string[] => Array.from({ length: n }, (_, i) => `key:${i}`);
+const three = ['10.0.0.1:11211', '10.0.0.2:11211', '10.0.0.3:11211'].map((address) => ({
+  address,
+  weight: 1,
+}));
+
+function shares(ring: Ring, ks: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const k of ks) counts.set(ring.owner(k)!, (counts.get(ring.owner(k)!) ?? 0) + 1);
+  return counts;
+}
+
+describe('Ring', () => {
+  it('places every key of the committed libmemcached (pylibmc ketama_weighted) table on the same node', () => {
+    const ring = new Ring(table.servers);
+    const wrong = Object.entries(table.placement).filter(([k, node]) => ring.owner(k) !== node);
+    expect(Object.keys(table.placement)).toHaveLength(1000);
+    expect(wrong).toEqual([]);
+  });
+
+  it('with 3 equal nodes and 100,000 keys, every node holds 25–42% of them', () => {
+    const counts = shares(new Ring(three), keys(100_000));
+    expect(counts.size).toBe(3);
+    for (const n of counts.values()) {
+      expect(n / 100_000).toBeGreaterThanOrEqual(0.25);
+      expect(n / 100_000).toBeLessThanOrEqual(0.42);
+    }
+  });
+
+  it('adding a 4th node moves keys only to it, about a quarter of them', () => {
+    const ks = keys(100_000);
+    const ring = new Ring(three);
+    const before = ks.map((k) => ring.owner(k));
+    ring.add({ address: '10.0.0.4:11211', weight: 1 });
+    let moved = 0;
+    ks.forEach((k, i) => {
+      const now = ring.owner(k);
+      if (now !== before[i]) {
+        moved++;
+        expect(now).toBe('10.0.0.4:11211');
+      }
+    });
+    expect(moved / ks.length).toBeGreaterThan(0.18);
+    expect(moved / ks.length).toBeLessThan(0.32);
+  });
+
+  it('removing a node moves only its keys', () => {
+    const ks = keys(20_000);
+    const ring = new Ring(three);
+    const before = ks.map((k) => ring.owner(k));
+    ring.remove('10.0.0.2:11211');
+    ks.forEach((k, i) => {
+      if (before[i] !== '10.0.0.2:11211') expect(ring.owner(k)).toBe(before[i]);
+      else expect(ring.owner(k)).not.toBe('10.0.0.2:11211');
+    });
+  });
+
+  it('honours weights: a weight-2 node holds about twice the keys of a weight-1 node', () => {
+    const ring = new Ring([
+      { address: 'a:1', weight: 1 },
+      { address: 'b:1', weight: 2 },
+    ]);
+    const counts = shares(ring, keys(100_000));
+    const ratio = counts.get('b:1')! / counts.get('a:1')!;
+    expect(ratio).toBeGreaterThan(1.6);
+    expect(ratio).toBeLessThan(2.5);
+  });
+
+  it('lists successors in ring order starting at the owner', () => {
+    const ring = new Ring(three);
+    const s = ring.successors('user:1');
+    expect(s[0]).toBe(ring.owner('user:1'));
+    expect(new Set(s).size).toBe(3);
+  });
+});
