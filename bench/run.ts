@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startMemcached, stopAllMemcached } from '../test/helpers/memcached-node.js';
 import { benchContention } from './contention.js';
+import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
 
 const { values } = parseArgs({
@@ -25,6 +26,12 @@ async function main(): Promise<void> {
       console.log('## One node: pairs per second (each pair is a read then a write of one key)\n');
       results.singleNode = await benchSingleNode(node!, seconds);
       await node!.stop();
+    }
+    if (wants('sharding')) {
+      const nodes = await startMemcached(3);
+      console.log('\n## Sharding: ring balance and movement, getMany over 3 nodes\n');
+      results.sharding = await benchSharding(nodes, seconds);
+      await Promise.all(nodes.map((n) => n.stop()));
     }
     if (wants('contention')) {
       const [node] = await startMemcached(1);
