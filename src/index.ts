@@ -71,6 +71,14 @@ export {
   type NodeDownPolicy,
   type NodeInfo,
 } from './cluster/index.js';
+export type {
+  Backend,
+  StoredItem,
+  StoreMode,
+  StoreRequest,
+  StoreResult,
+  CounterRequest,
+} from './backend/index.js';
 export {
   MemoryStore,
   DEFAULT_MEMORY_STORE_OPTIONS,

@@ -45,8 +45,7 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
  * callers branch on (a CAS conflict, an existing key) are results, not errors.
  */
 export class Client {
-  /** The resolved options. */
-  readonly options: ResolvedClientOptions;
+  private readonly options: ResolvedClientOptions;
   private readonly topology: Topology;
   private readonly retry: ResolvedRetryOptions;
   private readonly combiner: Combiner;
