@@ -3,10 +3,12 @@ import { ClusterTopology, type NodeInfo, type Topology } from '../cluster/index.
 import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import { ClientClosedError, ValueTooLargeError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
+import { Telemetry, trackUpdate } from '../telemetry/index.js';
 import {
   Batch,
   Combiner,
   resolveRetryOptions,
+  type BatchObserver,
   type ResolvedRetryOptions,
   type UpdateFn,
   type UpdateOptions,
@@ -50,6 +52,8 @@ export class Client {
   private readonly retry: ResolvedRetryOptions;
   private readonly combiner: Combiner;
   private readonly origins: CasOrigins | undefined;
+  private readonly telemetry: Telemetry;
+  private readonly batchObserver: BatchObserver;
   private readonly now: () => number = () => performance.now();
   private readonly codecIds = new WeakMap<Codec<unknown>, number>();
   private nextCodecId = 1;
@@ -58,10 +62,16 @@ export class Client {
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
   constructor(options: ClientOptions = {}) {
     this.options = resolveClientOptions(options);
-    this.topology = topologyFor(this.options);
+    this.telemetry = new Telemetry(options);
+    this.topology = topologyFor(this.options, this.telemetry);
     this.origins = this.topology instanceof ClusterTopology ? new CasOrigins() : undefined;
     this.retry = resolveRetryOptions(options.retry);
-    this.combiner = new Combiner(this.now);
+    const t = this.telemetry;
+    this.batchObserver = {
+      started: (size) => t.batchSize.record(size),
+      backedOff: (delayMs) => t.backoffDelay.record(delayMs / 1000),
+    };
+    this.combiner = new Combiner(this.now, this.batchObserver);
   }
 
   /** `'memcached'` when talking to servers, `'embedded'` for the in-process store. */
@@ -227,21 +237,29 @@ export class Client {
       this.encode(codec, key, full, value),
     );
     return new Promise<UpdateResult<T, R>>((resolve, reject) => {
+      const tracked = trackUpdate(
+        this.telemetry,
+        this.now,
+        () => waiter.attempts,
+        resolve as (r: UpdateResult<T>) => void,
+        reject,
+      );
       const waiter: Waiter<T> = {
         fn: fn as UpdateFn<T>,
         retry,
         signal: options.signal,
         idempotent: options.idempotent ?? false,
         started: this.now(),
-        resolve: resolve as (r: UpdateResult<T>) => void,
-        reject,
+        resolve: tracked.resolve,
+        reject: tracked.reject,
+        onConflict: tracked.onConflict,
         attempts: 0,
         previousDelayMs: 0,
       };
       if (options.combine ?? this.options.combineUpdates) {
         this.combiner.submit(`${this.codecId(codec)}|${ttl}|${full}`, io, waiter);
       } else {
-        void new Batch(io, [waiter], this.now).run();
+        void new Batch(io, [waiter], this.now, this.batchObserver).run();
       }
     });
   }
@@ -265,7 +283,7 @@ export class Client {
   addServer(server: string | ServerAddress): void {
     this.ensureOpen('addServer');
     const parsed = parseServer(server, 0);
-    this.cluster('addServer').add(clusterNode(parsed, this.options));
+    this.cluster('addServer').add(clusterNode(parsed, this.options, this.telemetry));
   }
 
   /** Removes a memcached node at run time; only its keys move. */

@@ -2,6 +2,7 @@ import { checkCodec, jsonCodec, type Codec } from '../codec/index.js';
 import { MemoryStore, type MemoryStoreOptions } from '../backend/index.js';
 import { checkKeyPrefix } from '../keys/index.js';
 import type { RetryOptions } from '../txn/index.js';
+import type { TelemetryOptions } from '../telemetry/index.js';
 import {
   resolveClusterOptions,
   type ClusterOptions,
@@ -10,7 +11,7 @@ import {
 import { parseServer, type ResolvedServer, type ServerAddress } from './server-address.js';
 
 /** Options of {@link createClient}. */
-export interface ClientOptions extends ClusterOptions {
+export interface ClientOptions extends ClusterOptions, TelemetryOptions {
   /**
    * memcached nodes, as `'host:port'` or `{ host, port, weight }`. Omitted or
    * empty: the embedded in-process store is used instead.

@@ -6,37 +6,52 @@ import {
   type Topology,
 } from '../cluster/index.js';
 import { MemcachedBackend } from '../protocol/index.js';
+import { InstrumentedBackend, NodeAttributes, type Telemetry } from '../telemetry/index.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ResolvedServer } from './server-address.js';
 
 /** The cluster node for one server entry, connecting with the client's settings. */
-export function clusterNode(server: ResolvedServer, o: ResolvedClientOptions): ClusterNode {
+export function clusterNode(
+  server: ResolvedServer,
+  o: ResolvedClientOptions,
+  telemetry: Telemetry,
+): ClusterNode {
   return {
     address: server.address,
     weight: server.weight,
     connect: () =>
-      new MemcachedBackend({
-        host: server.host,
-        port: server.port,
-        timeoutMs: o.timeoutMs,
-        connectTimeoutMs: o.connectTimeoutMs,
-        username: o.username,
-        password: o.password,
-      }),
+      new InstrumentedBackend(
+        new MemcachedBackend({
+          host: server.host,
+          port: server.port,
+          timeoutMs: o.timeoutMs,
+          connectTimeoutMs: o.connectTimeoutMs,
+          username: o.username,
+          password: o.password,
+        }),
+        telemetry,
+      ),
   };
 }
 
 /** The topology the options ask for: a cluster of memcached nodes, or the embedded store. */
-export function topologyFor(o: ResolvedClientOptions): Topology {
+export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Topology {
   if (o.servers.length > 0) {
+    const userListener = o.cluster.onNodeStateChange;
     return new ClusterTopology(
-      o.servers.map((s) => clusterNode(s, o)),
-      o.cluster,
+      o.servers.map((s) => clusterNode(s, o, telemetry)),
+      {
+        ...o.cluster,
+        onNodeStateChange: (change) => {
+          telemetry.nodeStateChanged(new NodeAttributes(change.node), change.state);
+          userListener?.(change);
+        },
+      },
     );
   }
   const store =
     o.memory instanceof MemoryStore
       ? o.memory
       : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
-  return new SingleNodeTopology(store);
+  return new SingleNodeTopology(new InstrumentedBackend(store, telemetry));
 }

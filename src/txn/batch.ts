@@ -5,6 +5,7 @@ import {
   isCasConflictError,
   isIndeterminateWriteError,
   RetryExhaustedError,
+  type ConflictKind,
 } from '../errors/index.js';
 import { isAbort, isRemove, type Abort, type Remove } from './markers.js';
 import type { ResolvedRetryOptions } from './update-options.js';
@@ -29,6 +30,16 @@ export interface Waiter<T> {
   readonly reject: (error: unknown) => void;
   attempts: number;
   previousDelayMs: number;
+  /** Told of each conflict this call took part in, with the delay chosen. */
+  readonly onConflict?: (attempt: number, kind: ConflictKind, delayMs: number) => void;
+}
+
+/** Told what a batch does, for telemetry. */
+export interface BatchObserver {
+  /** A batch of `size` calls starts. */
+  started(size: number): void;
+  /** The batch backs off `delayMs` after a conflict. */
+  backedOff(delayMs: number): void;
 }
 
 /** Carries any non-conflict failure through p-retry unchanged (even a non-Error throw). */
@@ -56,6 +67,7 @@ export class Batch<T> {
     private readonly io: UpdateIO<T>,
     waiters: ReadonlyArray<Waiter<T>>,
     private readonly now: () => number,
+    private readonly observer?: BatchObserver,
   ) {
     for (const w of waiters) {
       const signal = w.signal;
@@ -75,6 +87,7 @@ export class Batch<T> {
   /** Runs until every call in the batch has settled. Never rejects. */
   async run(): Promise<void> {
     if (this.live.size === 0) return;
+    this.observer?.started(this.live.size);
     const waiters = [...this.live];
     const start = this.now();
     try {
@@ -193,7 +206,12 @@ export class Batch<T> {
       random: head.retry.random,
     });
     const delay = Number.isFinite(raw) && raw > 0 ? raw : 0;
-    for (const w of this.live) w.previousDelayMs = delay;
+    const conflict = context.error as CasConflictError;
+    this.observer?.backedOff(delay);
+    for (const w of this.live) {
+      w.previousDelayMs = delay;
+      w.onConflict?.(context.attemptNumber, conflict.kind, delay);
+    }
     const now = this.now();
     const untilDeadline = Math.min(
       ...[...this.live].map((w) => w.started + w.retry.deadlineMs - now),

@@ -1,4 +1,4 @@
-import { Batch, type Waiter } from './batch.js';
+import { Batch, type BatchObserver, type Waiter } from './batch.js';
 import type { UpdateIO } from './update-io.js';
 
 interface Queue<T> {
@@ -14,8 +14,11 @@ interface Queue<T> {
 export class Combiner {
   private readonly queues = new Map<string, Queue<unknown>>();
 
-  /** @param now - the monotonic clock */
-  constructor(private readonly now: () => number) {}
+  /** @param now - the monotonic clock @param observer - told what batches do */
+  constructor(
+    private readonly now: () => number,
+    private readonly observer?: BatchObserver,
+  ) {}
 
   /** Queues a call; `group` identifies key, codec and TTL; `io` serves the group. */
   submit<T>(group: string, io: UpdateIO<T>, waiter: Waiter<T>): void {
@@ -34,7 +37,7 @@ export class Combiner {
     while (queue.waiters.length > 0) {
       const batch = queue.waiters;
       queue.waiters = [];
-      await new Batch(queue.io, batch, this.now).run();
+      await new Batch(queue.io, batch, this.now, this.observer).run();
     }
     this.queues.delete(group);
   }

@@ -8,5 +8,5 @@ export {
 } from './update-options.js';
 export type { UpdateResult, UpdateOutcome, UpdateContext } from './update-result.js';
 export type { UpdateIO, Snapshot, WriteOutcome } from './update-io.js';
-export { Batch, type UpdateFn, type Waiter } from './batch.js';
+export { Batch, type UpdateFn, type Waiter, type BatchObserver } from './batch.js';
 export { Combiner } from './combiner.js';

@@ -1,0 +1,248 @@
+import {
+  metrics,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type MeterProvider,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+  type UpDownCounter,
+} from '@opentelemetry/api';
+import {
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_NODE_STATE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_UPDATE_OUTCOME,
+  DB_CLIENT_OPERATION_DURATION_BUCKETS,
+  DB_SYSTEM_NAME_VALUE_MEMCACHED,
+  METRIC_BACKOFF_DELAY,
+  METRIC_BATCH_SIZE,
+  METRIC_CAS_CONFLICTS,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
+  METRIC_NODE_STATE_CHANGES,
+  METRIC_NODES_DOWN,
+  METRIC_UPDATE_ATTEMPTS,
+  METRIC_UPDATE_DURATION,
+  METRIC_UPDATE_OUTCOMES,
+} from './semconv.js';
+import { VERSION } from './version.js';
+
+/** Telemetry options, part of the client options. */
+export interface TelemetryOptions {
+  /**
+   * Where metrics go.
+   * @defaultValue the global MeterProvider of `@opentelemetry/api` (register your SDK before creating the client)
+   */
+  readonly meterProvider?: MeterProvider;
+  /**
+   * Where spans go.
+   * @defaultValue the global TracerProvider of `@opentelemetry/api`
+   */
+  readonly tracerProvider?: TracerProvider;
+  /**
+   * Also make a CLIENT span for every memcached operation (besides one per `update()`).
+   * @defaultValue false
+   */
+  readonly traceOperations?: boolean;
+}
+
+/** Every outcome an update can end with. */
+export type UpdateTelemetryOutcome =
+  'created' | 'updated' | 'removed' | 'aborted' | 'exhausted' | 'indeterminate' | 'error';
+
+const OUTCOMES: readonly UpdateTelemetryOutcome[] = [
+  'created',
+  'updated',
+  'removed',
+  'aborted',
+  'exhausted',
+  'indeterminate',
+  'error',
+];
+
+/** Precomputed attributes of one node, so recording allocates nothing. */
+export class NodeAttributes {
+  private readonly byOp = new Map<string, Attributes>();
+  private readonly byState = new Map<string, Attributes>();
+  /** Attributes naming the node (and the system). */
+  readonly base: Attributes;
+
+  /** @param address - `host:port`, or `memory` for the embedded store */
+  constructor(address: string) {
+    const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
+    this.base = Object.freeze(
+      m
+        ? {
+            [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED,
+            [ATTR_SERVER_ADDRESS]: m[1],
+            [ATTR_SERVER_PORT]: Number(m[2]),
+          }
+        : { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED, [ATTR_SERVER_ADDRESS]: address },
+    );
+  }
+
+  /** Attributes of a successful operation. */
+  op(name: string): Attributes {
+    let attrs = this.byOp.get(name);
+    if (!attrs) {
+      attrs = Object.freeze({ ...this.base, [ATTR_DB_OPERATION_NAME]: name });
+      this.byOp.set(name, attrs);
+    }
+    return attrs;
+  }
+
+  /** Attributes of a failed operation. */
+  failed(name: string, error: unknown): Attributes {
+    return { ...this.op(name), [ATTR_ERROR_TYPE]: errorType(error) };
+  }
+
+  /** Attributes of a state change. */
+  state(state: 'up' | 'down'): Attributes {
+    let attrs = this.byState.get(state);
+    if (!attrs) {
+      attrs = Object.freeze({ ...this.base, [ATTR_NODE_STATE]: state });
+      this.byState.set(state, attrs);
+    }
+    return attrs;
+  }
+}
+
+/** A low-cardinality error type: the memcas error's name, or the class name. */
+export function errorType(error: unknown): string {
+  if (error instanceof Error) return error.name || 'Error';
+  return '_OTHER';
+}
+
+/**
+ * The instruments of one client: meter and tracer named `memcas`, from the
+ * given providers or the global API. With no SDK registered they are the
+ * API's no-ops.
+ */
+export class Telemetry {
+  /** The tracer. */
+  readonly tracer: Tracer;
+  /** Whether each memcached operation gets a span. */
+  readonly traceOperations: boolean;
+  /** `db.client.operation.duration`. */
+  readonly operationDuration: Histogram;
+  /** CAS conflicts. */
+  readonly conflicts: Counter;
+  /** Attempts per update. */
+  readonly updateAttempts: Histogram;
+  /** Update outcomes. */
+  readonly updateOutcomes: Counter;
+  /** Update duration. */
+  readonly updateDuration: Histogram;
+  /** Backoff delays. */
+  readonly backoffDelay: Histogram;
+  /** Combined batch sizes. */
+  readonly batchSize: Histogram;
+  /** Node state changes. */
+  readonly nodeStateChanges: Counter;
+  /** Nodes down. */
+  readonly nodesDown: UpDownCounter;
+  private readonly outcomeAttributes = new Map<string, Attributes>(
+    OUTCOMES.map((o) => [
+      o,
+      Object.freeze({
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED,
+        [ATTR_UPDATE_OUTCOME]: o,
+      }),
+    ]),
+  );
+
+  /** @param options - providers and switches */
+  constructor(options: TelemetryOptions = {}) {
+    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('memcas', VERSION);
+    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
+      'memcas',
+      VERSION,
+    );
+    this.traceOperations = options.traceOperations ?? false;
+    this.operationDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      description: 'Duration of memcached operations.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
+    });
+    this.conflicts = meter.createCounter(METRIC_CAS_CONFLICTS, {
+      description: 'CAS writes (cas, add, CAS delete) that lost a race.',
+      unit: '{conflict}',
+    });
+    this.updateAttempts = meter.createHistogram(METRIC_UPDATE_ATTEMPTS, {
+      description: 'Attempts made by one update() call.',
+      unit: '{attempt}',
+      advice: { explicitBucketBoundaries: [1, 2, 3, 5, 10, 20, 50, 100] },
+    });
+    this.updateOutcomes = meter.createCounter(METRIC_UPDATE_OUTCOMES, {
+      description: 'update() calls by outcome.',
+      unit: '{call}',
+    });
+    this.updateDuration = meter.createHistogram(METRIC_UPDATE_DURATION, {
+      description: 'Duration of update() calls, retries and backoff included.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
+    });
+    this.backoffDelay = meter.createHistogram(METRIC_BACKOFF_DELAY, {
+      description: 'Delay chosen by the backoff policy after a conflict.',
+      unit: 's',
+      advice: {
+        explicitBucketBoundaries: [0, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      },
+    });
+    this.batchSize = meter.createHistogram(METRIC_BATCH_SIZE, {
+      description: 'update() calls combined into one read and one write.',
+      unit: '{call}',
+      advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64, 128] },
+    });
+    this.nodeStateChanges = meter.createCounter(METRIC_NODE_STATE_CHANGES, {
+      description: 'Nodes marked down or back up.',
+      unit: '{change}',
+    });
+    this.nodesDown = meter.createUpDownCounter(METRIC_NODES_DOWN, {
+      description: 'Nodes currently marked down.',
+      unit: '{node}',
+    });
+  }
+
+  /** Attributes for an update outcome. */
+  outcome(outcome: UpdateTelemetryOutcome): Attributes {
+    return this.outcomeAttributes.get(outcome) as Attributes;
+  }
+
+  /** Records a node state change. */
+  nodeStateChanged(node: NodeAttributes, state: 'up' | 'down'): void {
+    this.nodeStateChanges.add(1, node.state(state));
+    this.nodesDown.add(state === 'down' ? 1 : -1, node.base);
+  }
+
+  /** Starts a CLIENT span for one operation (only with `traceOperations`). */
+  operationSpan(node: NodeAttributes, op: string): Span | undefined {
+    if (!this.traceOperations) return undefined;
+    return this.tracer.startSpan(`${op} memcached`, {
+      kind: SpanKind.CLIENT,
+      attributes: node.op(op),
+    });
+  }
+}
+
+/**
+ * Ends a span as failed. Only the error's name and code are recorded: memcas
+ * messages (and the first line of a stack) name the key, and keys never leave
+ * the process through telemetry.
+ */
+export function failSpan(span: Span, error: unknown): void {
+  const type = errorType(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const summary = typeof code === 'string' ? `${type} (${code})` : type;
+  span.setAttribute(ATTR_ERROR_TYPE, type);
+  span.recordException({ name: type, message: summary });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: summary });
+  span.end();
+}
