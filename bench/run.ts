@@ -5,6 +5,7 @@ import { startMemcached, stopAllMemcached } from '../test/helpers/memcached-node
 import { benchContention } from './contention.js';
 import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
+import { benchTelemetry } from './telemetry.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +38,12 @@ async function main(): Promise<void> {
       const [node] = await startMemcached(1);
       console.log('\n## Contention: one hot key, update(n => n + 1)\n');
       results.contention = await benchContention(node!, seconds);
+      await node!.stop();
+    }
+    if (wants('telemetry')) {
+      const [node] = await startMemcached(1);
+      console.log('\n## Telemetry cost: uncontended update(), 64 in flight\n');
+      results.telemetry = await benchTelemetry(node!, seconds);
       await node!.stop();
     }
   } finally {

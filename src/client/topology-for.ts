@@ -6,7 +6,7 @@ import {
   type Topology,
 } from '../cluster/index.js';
 import { MemcachedBackend } from '../protocol/index.js';
-import { InstrumentedBackend, NodeAttributes, type Telemetry } from '../telemetry/index.js';
+import { InstrumentedBackend, type Telemetry } from '../telemetry/index.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ResolvedServer } from './server-address.js';
 
@@ -43,7 +43,7 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
       {
         ...o.cluster,
         onNodeStateChange: (change) => {
-          telemetry.nodeStateChanged(new NodeAttributes(change.node), change.state);
+          telemetry.nodeStateChanged(telemetry.node(change.node), change.state);
           userListener?.(change);
         },
       },

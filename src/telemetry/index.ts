@@ -3,6 +3,7 @@ export { VERSION } from './version.js';
 export {
   Telemetry,
   NodeAttributes,
+  Tally,
   failSpan,
   errorType,
   type TelemetryOptions,

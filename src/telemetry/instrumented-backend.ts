@@ -5,7 +5,7 @@ import type {
   StoreRequest,
   StoreResult,
 } from '../backend/index.js';
-import { failSpan, NodeAttributes, type Telemetry } from './telemetry.js';
+import { failSpan, type NodeAttributes, type Telemetry } from './telemetry.js';
 
 /**
  * A backend whose every operation is timed into `db.client.operation.duration`
@@ -24,7 +24,7 @@ export class InstrumentedBackend implements Backend {
     private readonly telemetry: Telemetry,
   ) {
     this.address = inner.address;
-    this.attributes = new NodeAttributes(inner.address);
+    this.attributes = telemetry.node(inner.address);
   }
 
   get(key: string): Promise<StoredItem | undefined> {

@@ -4,13 +4,12 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
-  type Counter,
   type Histogram,
+  type Meter,
   type MeterProvider,
   type Span,
   type Tracer,
   type TracerProvider,
-  type UpDownCounter,
 } from '@opentelemetry/api';
 import {
   ATTR_DB_OPERATION_NAME,
@@ -114,6 +113,43 @@ export class NodeAttributes {
   }
 }
 
+/**
+ * Sums kept in the process per attribute set (by object identity: the sets
+ * are made once), read by an observable instrument at collection time. Adding
+ * is a Map update instead of an SDK call that hashes the attributes.
+ */
+export class Tally {
+  private readonly sums = new Map<Attributes, number>();
+
+  /** Adds `n` for an attribute set. */
+  add(n: number, attributes: Attributes): void {
+    this.sums.set(attributes, (this.sums.get(attributes) ?? 0) + n);
+  }
+
+  /** Every attribute set with its sum. */
+  entries(): IterableIterator<[Attributes, number]> {
+    return this.sums.entries();
+  }
+}
+
+function observe(
+  meter: Meter,
+  kind: 'counter' | 'updown',
+  name: string,
+  description: string,
+  unit: string,
+  tally: Tally,
+): void {
+  const options = { description, unit };
+  const instrument =
+    kind === 'counter'
+      ? meter.createObservableCounter(name, options)
+      : meter.createObservableUpDownCounter(name, options);
+  instrument.addCallback((result) => {
+    for (const [attributes, sum] of tally.entries()) result.observe(sum, attributes);
+  });
+}
+
 /** A low-cardinality error type: the memcas error's name, or the class name. */
 export function errorType(error: unknown): string {
   if (error instanceof Error) return error.name || 'Error';
@@ -132,30 +168,27 @@ export class Telemetry {
   readonly traceOperations: boolean;
   /** `db.client.operation.duration`. */
   readonly operationDuration: Histogram;
-  /** CAS conflicts. */
-  readonly conflicts: Counter;
+  /** CAS conflicts, tallied here and read by an observable counter. */
+  readonly conflicts = new Tally();
   /** Attempts per update. */
   readonly updateAttempts: Histogram;
-  /** Update outcomes. */
-  readonly updateOutcomes: Counter;
+  /** Update outcomes, tallied. */
+  readonly updateOutcomes = new Tally();
   /** Update duration. */
   readonly updateDuration: Histogram;
   /** Backoff delays. */
   readonly backoffDelay: Histogram;
   /** Combined batch sizes. */
   readonly batchSize: Histogram;
-  /** Node state changes. */
-  readonly nodeStateChanges: Counter;
-  /** Nodes down. */
-  readonly nodesDown: UpDownCounter;
+  private readonly nodes = new Map<string, NodeAttributes>();
+  /** Node state changes, tallied. */
+  readonly nodeStateChanges = new Tally();
+  /** Nodes currently down, tallied (+1 / -1). */
+  readonly nodesDown = new Tally();
+  // memcas-only instruments carry only the attribute that varies: the SDK
+  // hashes every attribute set on every record.
   private readonly outcomeAttributes = new Map<string, Attributes>(
-    OUTCOMES.map((o) => [
-      o,
-      Object.freeze({
-        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED,
-        [ATTR_UPDATE_OUTCOME]: o,
-      }),
-    ]),
+    OUTCOMES.map((o) => [o, Object.freeze({ [ATTR_UPDATE_OUTCOME]: o })]),
   );
 
   /** @param options - providers and switches */
@@ -171,19 +204,27 @@ export class Telemetry {
       unit: 's',
       advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
     });
-    this.conflicts = meter.createCounter(METRIC_CAS_CONFLICTS, {
-      description: 'CAS writes (cas, add, CAS delete) that lost a race.',
-      unit: '{conflict}',
-    });
+    observe(
+      meter,
+      'counter',
+      METRIC_CAS_CONFLICTS,
+      'CAS writes (cas, add, CAS delete) that lost a race.',
+      '{conflict}',
+      this.conflicts,
+    );
     this.updateAttempts = meter.createHistogram(METRIC_UPDATE_ATTEMPTS, {
       description: 'Attempts made by one update() call.',
       unit: '{attempt}',
       advice: { explicitBucketBoundaries: [1, 2, 3, 5, 10, 20, 50, 100] },
     });
-    this.updateOutcomes = meter.createCounter(METRIC_UPDATE_OUTCOMES, {
-      description: 'update() calls by outcome.',
-      unit: '{call}',
-    });
+    observe(
+      meter,
+      'counter',
+      METRIC_UPDATE_OUTCOMES,
+      'update() calls by outcome.',
+      '{call}',
+      this.updateOutcomes,
+    );
     this.updateDuration = meter.createHistogram(METRIC_UPDATE_DURATION, {
       description: 'Duration of update() calls, retries and backoff included.',
       unit: 's',
@@ -196,19 +237,38 @@ export class Telemetry {
         explicitBucketBoundaries: [0, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       },
     });
+    // No attributes: one set of attributes fewer to hash per batch.
     this.batchSize = meter.createHistogram(METRIC_BATCH_SIZE, {
       description: 'update() calls combined into one read and one write.',
       unit: '{call}',
       advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64, 128] },
     });
-    this.nodeStateChanges = meter.createCounter(METRIC_NODE_STATE_CHANGES, {
-      description: 'Nodes marked down or back up.',
-      unit: '{change}',
-    });
-    this.nodesDown = meter.createUpDownCounter(METRIC_NODES_DOWN, {
-      description: 'Nodes currently marked down.',
-      unit: '{node}',
-    });
+    observe(
+      meter,
+      'counter',
+      METRIC_NODE_STATE_CHANGES,
+      'Nodes marked down or back up.',
+      '{change}',
+      this.nodeStateChanges,
+    );
+    observe(
+      meter,
+      'updown',
+      METRIC_NODES_DOWN,
+      'Nodes currently marked down.',
+      '{node}',
+      this.nodesDown,
+    );
+  }
+
+  /** The attribute sets of a node, made once per address so tallies keyed by them add up. */
+  node(address: string): NodeAttributes {
+    let attrs = this.nodes.get(address);
+    if (!attrs) {
+      attrs = new NodeAttributes(address);
+      this.nodes.set(address, attrs);
+    }
+    return attrs;
   }
 
   /** Attributes for an update outcome. */

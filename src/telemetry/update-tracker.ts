@@ -41,9 +41,10 @@ export function trackUpdate<R extends { outcome: UpdateTelemetryOutcome; attempt
   const started = now();
   const span = telemetry.tracer.startSpan('memcas update', { attributes: SPAN_ATTRIBUTES });
   const finish = (outcome: UpdateTelemetryOutcome, tries: number): void => {
-    telemetry.updateOutcomes.add(1, telemetry.outcome(outcome));
-    telemetry.updateAttempts.record(tries, telemetry.outcome(outcome));
-    telemetry.updateDuration.record((now() - started) / 1000, telemetry.outcome(outcome));
+    const attributes = telemetry.outcome(outcome);
+    telemetry.updateOutcomes.add(1, attributes);
+    telemetry.updateAttempts.record(tries, attributes);
+    telemetry.updateDuration.record((now() - started) / 1000, attributes);
     span.setAttribute(ATTR_UPDATE_ATTEMPTS, tries);
     span.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
   };

@@ -50,6 +50,8 @@ class Passthrough extends Error {
 }
 
 const NEVER = new AbortController().signal;
+// Aborting with a ready-made reason avoids building a DOMException per batch.
+const STOPPED = Object.freeze(new Error('memcas: every call in the batch has settled'));
 
 /**
  * Runs the read-modify-write loop for a batch of `update()` calls on one key:
@@ -60,7 +62,8 @@ const NEVER = new AbortController().signal;
  */
 export class Batch<T> {
   private readonly live = new Set<Waiter<T>>();
-  private readonly stop = new AbortController();
+  // Made only when a backoff sleep needs waking: most batches never sleep.
+  private stop: AbortController | undefined;
   private readonly cleanups: Array<() => void> = [];
 
   constructor(
@@ -97,7 +100,8 @@ export class Batch<T> {
         // The policy's delay is awaited in onFailedAttempt; p-retry's own is off.
         minTimeout: 0,
         maxTimeout: 0,
-        signal: this.stop.signal,
+        // A lone caller's signal stops p-retry directly; a batch watches each caller's own.
+        signal: waiters.length === 1 ? waiters[0]?.signal : undefined,
         onFailedAttempt: (context) => this.backoff(context),
         shouldRetry: ({ error }) => isCasConflictError(error) && this.live.size > 0,
       });
@@ -216,6 +220,7 @@ export class Batch<T> {
     const untilDeadline = Math.min(
       ...[...this.live].map((w) => w.started + w.retry.deadlineMs - now),
     );
+    this.stop ??= new AbortController();
     await abortableSleep(Math.min(delay, untilDeadline), this.stop.signal).catch(() => undefined);
     this.expire();
   }
@@ -241,6 +246,6 @@ export class Batch<T> {
   private settle(w: Waiter<T>, action: () => void): void {
     if (!this.live.delete(w)) return;
     action();
-    if (this.live.size === 0) this.stop.abort();
+    if (this.live.size === 0) this.stop?.abort(STOPPED);
   }
 }
