@@ -157,15 +157,11 @@ export function errorType(error: unknown): string {
 }
 
 /**
- * The instruments of one client: meter and tracer named `memcas`, from the
- * given providers or the global API. With no SDK registered they are the
- * API's no-ops.
+ * The instruments and tallies of one Meter, shared by every client that uses
+ * it: several observable callbacks for the same instrument and attributes
+ * would overwrite each other instead of adding up.
  */
-export class Telemetry {
-  /** The tracer. */
-  readonly tracer: Tracer;
-  /** Whether each memcached operation gets a span. */
-  readonly traceOperations: boolean;
+class Instruments {
   /** `db.client.operation.duration`. */
   readonly operationDuration: Histogram;
   /** CAS conflicts, tallied here and read by an observable counter. */
@@ -191,14 +187,7 @@ export class Telemetry {
     OUTCOMES.map((o) => [o, Object.freeze({ [ATTR_UPDATE_OUTCOME]: o })]),
   );
 
-  /** @param options - providers and switches */
-  constructor(options: TelemetryOptions = {}) {
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('memcas', VERSION);
-    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
-      'memcas',
-      VERSION,
-    );
-    this.traceOperations = options.traceOperations ?? false;
+  constructor(meter: Meter) {
     this.operationDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
       description: 'Duration of memcached operations.',
       unit: 's',
@@ -275,11 +264,82 @@ export class Telemetry {
   outcome(outcome: UpdateTelemetryOutcome): Attributes {
     return this.outcomeAttributes.get(outcome) as Attributes;
   }
+}
+
+const SHARED = new WeakMap<Meter, Instruments>();
+
+/**
+ * The instruments of one client: meter and tracer named `memcas`, from the
+ * given providers or the global API. With no SDK registered they are the
+ * API's no-ops. Clients on the same Meter share instruments and tallies.
+ */
+export class Telemetry {
+  /** The tracer. */
+  readonly tracer: Tracer;
+  /** Whether each memcached operation gets a span. */
+  readonly traceOperations: boolean;
+  /** The instruments, shared per Meter. */
+  private readonly shared: Instruments;
+
+  /** @param options - providers and switches */
+  constructor(options: TelemetryOptions = {}) {
+    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('memcas', VERSION);
+    let shared = SHARED.get(meter);
+    if (!shared) {
+      shared = new Instruments(meter);
+      SHARED.set(meter, shared);
+    }
+    this.shared = shared;
+    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
+      'memcas',
+      VERSION,
+    );
+    this.traceOperations = options.traceOperations ?? false;
+  }
+
+  /** `db.client.operation.duration`. */
+  get operationDuration(): Histogram {
+    return this.shared.operationDuration;
+  }
+  /** CAS conflicts. */
+  get conflicts(): Tally {
+    return this.shared.conflicts;
+  }
+  /** Attempts per update. */
+  get updateAttempts(): Histogram {
+    return this.shared.updateAttempts;
+  }
+  /** Update outcomes. */
+  get updateOutcomes(): Tally {
+    return this.shared.updateOutcomes;
+  }
+  /** Update duration. */
+  get updateDuration(): Histogram {
+    return this.shared.updateDuration;
+  }
+  /** Backoff delays. */
+  get backoffDelay(): Histogram {
+    return this.shared.backoffDelay;
+  }
+  /** Combined batch sizes. */
+  get batchSize(): Histogram {
+    return this.shared.batchSize;
+  }
+
+  /** The attribute sets of a node, made once per address so tallies keyed by them add up. */
+  node(address: string): NodeAttributes {
+    return this.shared.node(address);
+  }
+
+  /** Attributes for an update outcome. */
+  outcome(outcome: UpdateTelemetryOutcome): Attributes {
+    return this.shared.outcome(outcome);
+  }
 
   /** Records a node state change. */
   nodeStateChanged(node: NodeAttributes, state: 'up' | 'down'): void {
-    this.nodeStateChanges.add(1, node.state(state));
-    this.nodesDown.add(state === 'down' ? 1 : -1, node.base);
+    this.shared.nodeStateChanges.add(1, node.state(state));
+    this.shared.nodesDown.add(state === 'down' ? 1 : -1, node.base);
   }
 
   /** Starts a CLIENT span for one operation (only with `traceOperations`). */

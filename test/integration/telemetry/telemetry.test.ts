@@ -202,3 +202,25 @@ describe('node health telemetry', () => {
     }
   });
 });
+
+describe('several clients on one MeterProvider', () => {
+  it('add their counts up instead of overwriting each other', async () => {
+    const servers = [cluster.nodes[0]!.address];
+    const clients = [1, 2, 3].map(() =>
+      createClient({ servers, meterProvider: otel.meterProvider }),
+    );
+    try {
+      await Promise.all(clients.map((c, i) => c.update<number>(`shared-${i}`, () => i)));
+      await clients[0]!.update<number>('shared-0', (n) => n! + 1);
+      const outcomes = await otel.points('memcas.update.outcomes');
+      expect(
+        Object.fromEntries(outcomes.map((p) => [p.attributes['memcas.update.outcome'], p.value])),
+      ).toEqual({
+        created: 3,
+        updated: 1,
+      });
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+});
