@@ -136,6 +136,8 @@ export {
   isProtocolError,
   ClientClosedError,
   isClientClosedError,
+  AuthenticationError,
+  isAuthenticationError,
   CasConflictError,
   isCasConflictError,
   type ConflictKind,

@@ -8,7 +8,14 @@ import {
   type ClusterOptions,
   type ResolvedClusterOptions,
 } from '../cluster/index.js';
-import { parseServer, type ResolvedServer, type ServerAddress } from './server-address.js';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { Credentials } from '../protocol/index.js';
+import {
+  credentialsFrom,
+  parseServer,
+  type ResolvedServer,
+  type ServerAddress,
+} from './server-address.js';
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends ClusterOptions, TelemetryOptions {
@@ -47,15 +54,23 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
    */
   readonly maxValueBytes?: number;
   /**
-   * SASL PLAIN user name for servers started with `-S`.
+   * SASL PLAIN user name for servers started with `-S` (a server entry's own `username` wins).
    * @defaultValue none
    */
   readonly username?: string;
   /**
-   * SASL PLAIN password.
+   * SASL PLAIN password. Never shown in errors, logs, telemetry or `inspect()`.
    * @defaultValue none
    */
   readonly password?: string;
+  /**
+   * TLS for every connection (memcached `-Z`): Node's `tls.ConnectionOptions`
+   * (`ca`, `cert`, `key`, `servername`, `rejectUnauthorized`…). Certificates
+   * are verified unless you set `rejectUnauthorized: false`; there is never a
+   * fallback to plain TCP.
+   * @defaultValue none (plain TCP)
+   */
+  readonly tls?: TlsOptions;
   /**
    * Defaults for `update()`: backoff policy, attempts, deadline.
    * @defaultValue {@link DEFAULT_RETRY_OPTIONS}
@@ -91,8 +106,8 @@ export interface ResolvedClientOptions {
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly maxValueBytes: number;
-  readonly username: string | undefined;
-  readonly password: string | undefined;
+  readonly credentials: Credentials | undefined;
+  readonly tls: TlsOptions | undefined;
   readonly memory: Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore;
   readonly combineUpdates: boolean;
   readonly cluster: ResolvedClusterOptions;
@@ -129,11 +144,9 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     seen.add(s.address);
   }
   if (options.codec !== undefined) checkCodec(options.codec, 'codec');
-  if (options.username !== undefined && typeof options.username !== 'string') {
-    throw new TypeError('username must be a string');
-  }
-  if (options.password !== undefined && typeof options.password !== 'string') {
-    throw new TypeError('password must be a string');
+  const credentials = credentialsFrom(options.username, options.password, 'createClient');
+  if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null)) {
+    throw new TypeError('tls must be an object of tls.ConnectionOptions');
   }
   return {
     servers,
@@ -151,8 +164,8 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
       DEFAULT_CLIENT_OPTIONS.maxValueBytes,
       true,
     ),
-    username: options.username,
-    password: options.password,
+    credentials,
+    tls: options.tls,
     memory: options.memory ?? {},
     combineUpdates: options.combineUpdates ?? DEFAULT_CLIENT_OPTIONS.combineUpdates,
     cluster: resolveClusterOptions(options),

@@ -1,3 +1,5 @@
+import { Credentials } from '../protocol/index.js';
+
 /** One memcached node in the `servers` option. */
 export interface ServerAddress {
   /** Host name or IP address. */
@@ -6,6 +8,10 @@ export interface ServerAddress {
   readonly port?: number;
   /** Relative share of keys on the ring. @defaultValue 1 */
   readonly weight?: number;
+  /** SASL user name for this node, overriding the client's `username`. @defaultValue the client's */
+  readonly username?: string;
+  /** SASL password for this node, overriding the client's `password`. @defaultValue the client's */
+  readonly password?: string;
 }
 
 /** A server entry with every field filled in. */
@@ -18,6 +24,8 @@ export interface ResolvedServer {
   readonly weight: number;
   /** `host:port`, the node's name everywhere in memcas. */
   readonly address: string;
+  /** This node's own SASL credentials, when its entry gave them. */
+  readonly credentials: Credentials | undefined;
 }
 
 /** memcached's default port. */
@@ -33,6 +41,7 @@ export function parseServer(entry: string | ServerAddress, index: number): Resol
   let host: string;
   let port: number = DEFAULT_MEMCACHED_PORT;
   let weight = 1;
+  let credentials: Credentials | undefined;
   if (typeof entry === 'string') {
     const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(entry.trim());
     if (!m)
@@ -43,6 +52,7 @@ export function parseServer(entry: string | ServerAddress, index: number): Resol
     host = entry.host;
     port = entry.port ?? DEFAULT_MEMCACHED_PORT;
     weight = entry.weight ?? 1;
+    credentials = credentialsFrom(entry.username, entry.password, where);
   } else {
     throw new TypeError(`${where} must be "host:port" or { host, port?, weight? }`);
   }
@@ -54,5 +64,21 @@ export function parseServer(entry: string | ServerAddress, index: number): Resol
     throw new TypeError(`${where} has weight ${String(weight)}; expected a positive integer`);
   }
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return { host, port, weight, address };
+  return { host, port, weight, address, credentials };
+}
+
+/**
+ * SASL credentials from a user name and password, both or neither.
+ * @throws TypeError naming `where`, without the values
+ */
+export function credentialsFrom(
+  username: unknown,
+  password: unknown,
+  where: string,
+): Credentials | undefined {
+  if (username === undefined && password === undefined) return undefined;
+  if (typeof username !== 'string' || typeof password !== 'string' || username === '') {
+    throw new TypeError(`${where}: username and password must both be non-empty strings`);
+  }
+  return new Credentials(username, password);
 }

@@ -21,14 +21,17 @@ export function clusterNode(
     weight: server.weight,
     connect: () =>
       new InstrumentedBackend(
-        new MemcachedBackend({
-          host: server.host,
-          port: server.port,
-          timeoutMs: o.timeoutMs,
-          connectTimeoutMs: o.connectTimeoutMs,
-          username: o.username,
-          password: o.password,
-        }),
+        new MemcachedBackend(
+          {
+            host: server.host,
+            port: server.port,
+            timeoutMs: o.timeoutMs,
+            connectTimeoutMs: o.connectTimeoutMs,
+            credentials: server.credentials ?? o.credentials,
+            tls: o.tls,
+          },
+          o.cluster.retryAfterMs,
+        ),
         telemetry,
       ),
   };

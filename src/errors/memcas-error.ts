@@ -6,6 +6,7 @@ export type MemcasErrorCode =
   | 'NOT_NUMERIC'
   | 'NODE_UNAVAILABLE'
   | 'CONNECTION_FAILED'
+  | 'AUTH_FAILED'
   | 'TIMEOUT'
   | 'INDETERMINATE_WRITE'
   | 'RETRY_EXHAUSTED'

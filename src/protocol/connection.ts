@@ -1,11 +1,15 @@
 import type { Socket } from 'node:net';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import memjs from 'memjs';
 import {
+  AuthenticationError,
   ConnectionError,
   IndeterminateWriteError,
   ProtocolError,
   TimeoutError,
 } from '../errors/index.js';
+import type { Credentials } from './credentials.js';
+import { useTls } from './tls-socket.js';
 import { Fifo } from './fifo.js';
 import { Opcode, Status } from './opcodes.js';
 import { ResponseReader, type Response } from './response.js';
@@ -20,10 +24,10 @@ export interface ConnectionOptions {
   readonly timeoutMs: number;
   /** Time allowed to open the connection (and authenticate), in ms. */
   readonly connectTimeoutMs: number;
-  /** SASL PLAIN user name, if the server requires authentication. */
-  readonly username?: string | undefined;
-  /** SASL PLAIN password. */
-  readonly password?: string | undefined;
+  /** SASL PLAIN credentials, if the server requires authentication. */
+  readonly credentials?: Credentials | undefined;
+  /** TLS options; when set, every connection is a TLS socket. */
+  readonly tls?: TlsOptions | undefined;
 }
 
 /** One request waiting for its answer. */
@@ -83,12 +87,23 @@ export class Connection {
   /** @param options - where and how to connect */
   constructor(private readonly options: ConnectionOptions) {
     this.address = `${options.host}:${options.port}`;
-    this.server = new memjs.Server(options.host, options.port, options.username, options.password, {
+    this.server = new memjs.Server(options.host, options.port, undefined, undefined, {
       timeout: options.timeoutMs / 1000,
       conntimeout: options.connectTimeoutMs / 1000,
       keepAlive: true,
       keepAliveDelay: 30,
     });
+    // memjs reads username/password from the Server (and falls back to
+    // MEMCACHIER_* / MEMCACHE_* environment variables): give it ours through
+    // hidden getters, so the secret never sits in a plain property.
+    const credentials = options.credentials;
+    for (const field of ['username', 'password'] as const) {
+      Object.defineProperty(this.server, field, {
+        enumerable: false,
+        get: () => credentials?.[field],
+      });
+    }
+    if (options.tls) useTls(this.server, options.tls);
     // The seam: memjs hands every chunk to responseHandler and every socket
     // failure to error(); both are taken over here.
     this.server.responseHandler = (chunk: Buffer) => this.reader.push(chunk, this.onResponse);
@@ -172,10 +187,7 @@ export class Connection {
     if (r.opcode === Opcode.SASL_LIST_MECHS) return this.server.saslAuth();
     if (r.opcode === Opcode.SASL_AUTH) {
       if (r.status === Status.OK) return void this.server.emit('authenticated');
-      return this.fail(
-        new Error(`SASL authentication failed (status 0x${r.status.toString(16)})`),
-        'error',
-      );
+      return this.fail(new AuthenticationError(this.address), 'error');
     }
     for (;;) {
       const head = this.inFlight.peek();
@@ -244,11 +256,11 @@ export class Connection {
 
   private errorFor(p: Pending, cause: Error, kind: 'error' | 'timeout'): Error {
     const what = this.describe(p);
-    if (cause instanceof ProtocolError) return cause;
+    if (cause instanceof ProtocolError || cause instanceof AuthenticationError) return cause;
     if (!p.sent) {
       return new ConnectionError(
         this.address,
-        `could not reach memcached ${this.address} (${what} not sent): ${cause.message}`,
+        `could not reach memcached ${this.address} (${what} not sent): ${describeCause(cause)}`,
         { cause },
       );
     }
@@ -276,4 +288,18 @@ export class Connection {
   private describe(p: Pending): string {
     return p.key === '' ? p.op : `${p.op} ${JSON.stringify(p.key)}`;
   }
+}
+
+/** A connection failure in words; TLS failures say so and point at the options to check. */
+function describeCause(cause: Error): string {
+  const code = (cause as { code?: unknown }).code;
+  const tls =
+    typeof code === 'string' &&
+    (code.startsWith('ERR_SSL') ||
+      code.startsWith('ERR_TLS') ||
+      code.includes('CERT') ||
+      code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  return tls
+    ? `TLS handshake failed: ${cause.message} (${code}); check the tls options (ca, servername)`
+    : cause.message;
 }

@@ -1,2 +1,3 @@
 export { MemcachedBackend } from './memcached-backend.js';
 export type { ConnectionOptions } from './connection.js';
+export { Credentials } from './credentials.js';

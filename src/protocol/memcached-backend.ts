@@ -16,6 +16,7 @@ import {
   encodeTouch,
 } from './request.js';
 import type { Response } from './response.js';
+import { AuthenticationError } from '../errors/index.js';
 import { statusMeaning } from './status.js';
 
 const STORE_OPCODES = { set: Opcode.SET, add: Opcode.ADD, replace: Opcode.REPLACE } as const;
@@ -32,9 +33,16 @@ function item(r: Response): StoredItem {
 export class MemcachedBackend implements Backend {
   readonly address: string;
   private conn: Connection | undefined;
+  private refusedCredentials: { error: AuthenticationError; until: number } | undefined;
 
-  /** @param options - where and how to connect */
-  constructor(private readonly options: ConnectionOptions) {
+  /**
+   * @param options - where and how to connect
+   * @param authRetryMs - after the server refuses the credentials, how long calls fail at once before connecting again
+   */
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly authRetryMs = 1000,
+  ) {
     this.address = `${options.host}:${options.port}`;
   }
 
@@ -50,6 +58,7 @@ export class MemcachedBackend implements Backend {
       const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
       let failed = false;
       const onError = (err: Error): void => {
+        this.noteFailure(err);
         if (!failed) reject(err);
         failed = true;
       };
@@ -160,7 +169,10 @@ export class MemcachedBackend implements Backend {
           stats[r.key.toString('latin1')] = r.value.toString('latin1');
           return false;
         },
-        onError: reject,
+        onError: (err) => {
+          this.noteFailure(err);
+          reject(err);
+        },
       });
     });
   }
@@ -188,6 +200,10 @@ export class MemcachedBackend implements Backend {
 
   private call(op: string, key: string, write: boolean, request: Buffer): Promise<Response> {
     return new Promise((resolve, reject) => {
+      const failed = (err: Error): void => {
+        this.noteFailure(err);
+        reject(err);
+      };
       const p: Pending = {
         request,
         op,
@@ -198,14 +214,26 @@ export class MemcachedBackend implements Backend {
           resolve(r as Response);
           return true;
         },
-        onError: reject,
+        onError: failed,
       };
       this.connection().enqueue(p);
     });
   }
 
+  private noteFailure(err: Error): void {
+    if (err instanceof AuthenticationError) {
+      this.refusedCredentials = { error: err, until: performance.now() + this.authRetryMs };
+    }
+  }
+
   private connection(): Connection {
-    if (this.conn === undefined || this.conn.dead) this.conn = new Connection(this.options);
+    if (this.conn === undefined || this.conn.dead) {
+      // Wrong credentials stay wrong: no reconnect-and-fail loop.
+      const refused = this.refusedCredentials;
+      if (refused && performance.now() < refused.until) throw refused.error;
+      this.refusedCredentials = undefined;
+      this.conn = new Connection(this.options);
+    }
     return this.conn;
   }
 }

@@ -43,6 +43,34 @@ function findOnPath(name: string): boolean {
 }
 
 /**
+ * Finds a program the SASL/TLS tests need (saslpasswd2, openssl); installs its
+ * Debian packages when it is missing and apt-get can be used as root.
+ */
+export function ensureTool(
+  tool: string,
+  packages: readonly string[],
+  log: (line: string) => void = (l) => console.error(l),
+): string {
+  const find = (): string | undefined =>
+    [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin']
+      .map((d) => join(d, tool))
+      .find(executable);
+  const found = find();
+  if (found) return found;
+  if (!canAptInstall()) {
+    throw new Error(
+      `${tool} was not found. Install it: sudo apt-get install -y ${packages.join(' ')}`,
+    );
+  }
+  log(`${tool} was not found; installing ${packages.join(' ')} with apt-get...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env });
+  const after = find();
+  if (!after) throw new Error(`installing ${packages.join(' ')} did not provide ${tool}`);
+  return after;
+}
+
+/**
  * Finds memcached; when it is missing and apt-get can be used as root, installs
  * it. Otherwise throws an error that says how to install it.
  */

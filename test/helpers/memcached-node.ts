@@ -1,8 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureMemcached } from './memcached-binary.js';
+import { ensureMemcached, ensureTool } from './memcached-binary.js';
 
 /** Options of {@link startMemcached}. */
 export interface MemcachedNodeOptions {
@@ -10,6 +12,10 @@ export interface MemcachedNodeOptions {
   readonly args?: readonly string[];
   /** Memory limit in MiB. Default 64. */
   readonly memoryMb?: number;
+  /** Require SASL (-S) with this one user. */
+  readonly sasl?: { readonly username: string; readonly password: string };
+  /** Serve TLS only (-Z) with this certificate chain and key (PEM files). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 const running = new Set<MemcachedNode>();
@@ -55,6 +61,34 @@ function answers(port: number, timeoutMs: number): Promise<boolean> {
     sock.once('connect', () => sock.write('version\r\n'));
     sock.once('data', (d) => done(d.toString().startsWith('VERSION')));
   });
+}
+
+/** Resolves true once the port accepts a TCP connection (for SASL or TLS nodes, which won't answer plain text). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/** Writes a SASL config and sasldb with one user (Debian's saslpasswd2); returns the config folder. */
+function saslConfig(username: string, password: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'memcas-sasl-'));
+  const db = join(dir, 'sasldb2');
+  const made = spawnSync(
+    ensureTool('saslpasswd2', ['sasl2-bin', 'libsasl2-modules']),
+    ['-a', 'memcached', '-c', '-p', '-f', db, username],
+    {
+      input: password,
+    },
+  );
+  if (made.status !== 0) throw new Error(`saslpasswd2 failed: ${made.stderr.toString()}`);
+  writeFileSync(join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${db}\n`);
+  return dir;
 }
 
 /**
@@ -145,8 +179,17 @@ export class MemcachedNode {
       String(this.options.memoryMb ?? 64),
     ];
     if (process.getuid?.() === 0) args.push('-u', 'root');
+    const env = { ...process.env };
+    if (this.options.sasl) {
+      args.push('-S');
+      env.SASL_CONF_PATH = saslConfig(this.options.sasl.username, this.options.sasl.password);
+    }
+    if (this.options.tls) {
+      const { certFile, keyFile } = this.options.tls;
+      args.push('-Z', '-o', `ssl_chain_cert=${certFile},ssl_key=${keyFile}`);
+    }
     args.push(...(this.options.args ?? []));
-    const child = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     this.process = child;
@@ -154,7 +197,11 @@ export class MemcachedNode {
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;
-      if (await answers(this.port, 200)) return;
+      const ready =
+        this.options.sasl || this.options.tls
+          ? await accepts(this.port)
+          : await answers(this.port, 200);
+      if (ready) return;
       await sleep(20);
     }
     await this.stop();
