@@ -6,6 +6,7 @@ import { benchContention } from './contention.js';
 import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
 import { benchTelemetry } from './telemetry.js';
+import { benchTls } from './tls.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +46,10 @@ async function main(): Promise<void> {
       console.log('\n## Telemetry cost: uncontended update(), 64 in flight\n');
       results.telemetry = await benchTelemetry(node!, seconds);
       await node!.stop();
+    }
+    if (wants('tls')) {
+      console.log('\n## TLS cost: memcas gets+cas pairs, 64 in flight\n');
+      results.tls = await benchTls(seconds);
     }
   } finally {
     await stopAllMemcached();
