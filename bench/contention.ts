@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createClient } from '../src/index.js';
+import { BACKOFF_POLICIES, createClient } from '../src/index.js';
 import type { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { fmt, percentile, printTable } from './lib/measure.js';
 
@@ -91,15 +91,24 @@ async function inProcess(
 }
 
 /** One hot key, 4 processes x 16 updaters, one policy, for `seconds`. */
-async function acrossProcesses(
+export async function acrossProcesses(
   node: MemcachedNode,
   policy: string,
   seconds: number,
   combine: boolean,
+  loopsPerProcess = 16,
 ): Promise<ContentionRow> {
   const client = createClient({ servers: [node.address] });
   await client.delete('ctr:0');
-  const args = [worker, node.address, '1', `${seconds * 1000}ms`, '16', policy, String(combine)];
+  const args = [
+    worker,
+    node.address,
+    '1',
+    `${seconds * 1000}ms`,
+    String(loopsPerProcess),
+    policy,
+    String(combine),
+  ];
   const outs = await Promise.all(
     Array.from({ length: 4 }, () =>
       run(process.execPath, ['--import', 'tsx', ...args], {
@@ -127,7 +136,7 @@ async function acrossProcesses(
     throw new Error(`lost updates: ${final} stored, ${attempts.length} acknowledged`);
   return summarize(
     '4 processes',
-    64,
+    4 * loopsPerProcess,
     combine,
     policy,
     attempts.length,
@@ -141,15 +150,7 @@ async function acrossProcesses(
 export async function benchContention(
   node: MemcachedNode,
   seconds: number,
-  policies = [
-    'none',
-    'constant',
-    'linear',
-    'exponential',
-    'fullJitter',
-    'equalJitter',
-    'decorrelatedJitter',
-  ],
+  policies = Object.keys(BACKOFF_POLICIES),
 ): Promise<ContentionRow[]> {
   const rows: ContentionRow[] = [];
   for (const updaters of [1, 8, 64]) {

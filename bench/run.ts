@@ -1,8 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startMemcached, stopAllMemcached } from '../test/helpers/memcached-node.js';
+import {
+  startMemcached,
+  stopAllMemcached,
+  type MemcachedNode,
+} from '../test/helpers/memcached-node.js';
 import { benchContention } from './contention.js';
+import { benchPolicySweep } from './policy-sweep.js';
 import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
 import { benchTelemetry } from './telemetry.js';
@@ -22,35 +27,44 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   console.log(`memcas benchmarks — ${new Date().toISOString()} — ${machine}\n`);
   const results: Record<string, unknown> = { date: new Date().toISOString(), machine, seconds };
+  /** Runs one benchmark on `nodes` fresh memcached nodes (0: it starts its own), unless --only leaves it out. */
+  const section = async (
+    name: string,
+    title: string,
+    nodes: number,
+    run: (started: MemcachedNode[]) => Promise<unknown>,
+  ): Promise<void> => {
+    if (!wants(name)) return;
+    const started = nodes > 0 ? await startMemcached(nodes) : [];
+    console.log(`\n## ${title}\n`);
+    results[name] = await run(started);
+    await Promise.all(started.map((n) => n.stop()));
+  };
   try {
-    if (wants('single-node')) {
-      const [node] = await startMemcached(1);
-      console.log('## One node: pairs per second (each pair is a read then a write of one key)\n');
-      results.singleNode = await benchSingleNode(node!, seconds);
-      await node!.stop();
-    }
-    if (wants('sharding')) {
-      const nodes = await startMemcached(3);
-      console.log('\n## Sharding: ring balance and movement, getMany over 3 nodes\n');
-      results.sharding = await benchSharding(nodes, seconds);
-      await Promise.all(nodes.map((n) => n.stop()));
-    }
-    if (wants('contention')) {
-      const [node] = await startMemcached(1);
-      console.log('\n## Contention: one hot key, update(n => n + 1)\n');
-      results.contention = await benchContention(node!, seconds);
-      await node!.stop();
-    }
-    if (wants('telemetry')) {
-      const [node] = await startMemcached(1);
-      console.log('\n## Telemetry cost: uncontended update(), 64 in flight\n');
-      results.telemetry = await benchTelemetry(node!, seconds);
-      await node!.stop();
-    }
-    if (wants('tls')) {
-      console.log('\n## TLS cost: memcas gets+cas pairs, 64 in flight\n');
-      results.tls = await benchTls(seconds);
-    }
+    await section(
+      'single-node',
+      'One node: pairs per second (each pair is a read then a write of one key)',
+      1,
+      ([n]) => benchSingleNode(n!, seconds),
+    );
+    await section(
+      'sharding',
+      'Sharding: ring balance and movement, getMany over 3 nodes',
+      3,
+      (nodes) => benchSharding(nodes, seconds),
+    );
+    await section('contention', 'Contention: one hot key, update(n => n + 1)', 1, ([n]) =>
+      benchContention(n!, seconds),
+    );
+    await section('sweep', 'Backoff policies: one hot key, 4 processes, combining off', 1, ([n]) =>
+      benchPolicySweep(n!, seconds, 'bench/results/updates-vs-updaters.svg'),
+    );
+    await section('telemetry', 'Telemetry cost: uncontended update(), 64 in flight', 1, ([n]) =>
+      benchTelemetry(n!, seconds),
+    );
+    await section('tls', 'TLS cost: memcas gets+cas pairs, 64 in flight', 0, () =>
+      benchTls(seconds),
+    );
   } finally {
     await stopAllMemcached();
   }

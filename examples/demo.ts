@@ -7,30 +7,14 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  constant,
+  BACKOFF_POLICIES,
   createClient,
-  decorrelatedJitter,
-  equalJitter,
-  exponential,
-  fullJitter,
-  linear,
   MemoryStore,
-  none,
-  type BackoffPolicy,
+  policyByName,
   type Client,
   type ClientOptions,
 } from '../src/index.js';
 import { startMemcached, stopAllMemcached } from '../test/helpers/memcached-node.js';
-
-const POLICIES: Record<string, () => BackoffPolicy> = {
-  none: () => none(),
-  constant: () => constant({ delayMs: 2 }),
-  linear: () => linear(),
-  exponential: () => exponential(),
-  fullJitter: () => fullJitter(),
-  equalJitter: () => equalJitter(),
-  decorrelatedJitter: () => decorrelatedJitter(),
-};
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,11 +27,9 @@ const { values: flags } = parseArgs({
 });
 const workers = Number(flags.workers ?? (flags.smoke ? 4 : 8));
 const updates = Number(flags.updates ?? (flags.smoke ? 25 : 200));
-const policyNames = flags.policy ? flags.policy.split(',') : Object.keys(POLICIES);
-for (const name of policyNames) {
-  if (!POLICIES[name])
-    throw new Error(`--policy ${name}: choose from ${Object.keys(POLICIES).join(', ')}`);
-}
+const policyNames = flags.policy ? flags.policy.split(',') : Object.keys(BACKOFF_POLICIES);
+// Fails early on an unknown name, listing the choices.
+for (const name of policyNames) policyByName(name);
 
 interface Profile {
   name: string;
@@ -114,7 +96,7 @@ async function withUpdate(base: ClientOptions, admin: Client, policyName: string
   const seconds = await withWorkers(
     {
       ...base,
-      retry: { policy: POLICIES[policyName]!(), maxAttempts: 10_000, deadlineMs: 60_000 },
+      retry: { policy: policyByName(policyName), maxAttempts: 10_000, deadlineMs: 60_000 },
     },
     async (client, w) => {
       for (let i = 0; i < updates; i++) {

@@ -1,5 +1,5 @@
-import { DEFAULT_JITTER_OPTIONS, type JitterOptions } from './jitter-options.js';
-import { checkCap, checkMs, type BackoffPolicy } from './policy.js';
+import { resolveJitter, type JitterOptions } from './jitter-options.js';
+import type { BackoffPolicy } from './policy.js';
 
 /**
  * "Decorrelated jitter": `min(cap, random(base, previous * 3))`, starting from
@@ -7,17 +7,7 @@ import { checkCap, checkMs, type BackoffPolicy } from './policy.js';
  * attempt number, which keeps writers apart without long idle tails.
  */
 export function decorrelatedJitter(options: JitterOptions = {}): BackoffPolicy {
-  const baseMs = checkMs(
-    'decorrelatedJitter',
-    'baseMs',
-    options.baseMs ?? DEFAULT_JITTER_OPTIONS.baseMs,
-  );
-  const capMs = checkMs(
-    'decorrelatedJitter',
-    'capMs',
-    options.capMs ?? DEFAULT_JITTER_OPTIONS.capMs,
-  );
-  checkCap('decorrelatedJitter', baseMs, capMs);
+  const { baseMs, capMs } = resolveJitter('decorrelatedJitter', options);
   return Object.freeze({
     name: 'decorrelatedJitter',
     delay: ({ previousDelayMs, random }: { previousDelayMs: number; random: () => number }) => {

@@ -1,14 +1,12 @@
-import { DEFAULT_JITTER_OPTIONS, type JitterOptions } from './jitter-options.js';
-import { cappedExponential, checkCap, checkMs, type BackoffPolicy } from './policy.js';
+import { resolveJitter, type JitterOptions } from './jitter-options.js';
+import { cappedExponential, type BackoffPolicy } from './policy.js';
 
 /**
  * "Equal jitter": half of `min(cap, base * 2^(attempt-1))` plus a random
  * half. Never retries at once, at the cost of some spread.
  */
 export function equalJitter(options: JitterOptions = {}): BackoffPolicy {
-  const baseMs = checkMs('equalJitter', 'baseMs', options.baseMs ?? DEFAULT_JITTER_OPTIONS.baseMs);
-  const capMs = checkMs('equalJitter', 'capMs', options.capMs ?? DEFAULT_JITTER_OPTIONS.capMs);
-  checkCap('equalJitter', baseMs, capMs);
+  const { baseMs, capMs } = resolveJitter('equalJitter', options);
   return Object.freeze({
     name: 'equalJitter',
     delay: ({ attempt, random }: { attempt: number; random: () => number }) => {

@@ -1,5 +1,5 @@
-import { DEFAULT_JITTER_OPTIONS, type JitterOptions } from './jitter-options.js';
-import { cappedExponential, checkCap, checkMs, type BackoffPolicy } from './policy.js';
+import { resolveJitter, type JitterOptions } from './jitter-options.js';
+import { cappedExponential, type BackoffPolicy } from './policy.js';
 
 /**
  * "Full jitter": `random(0, min(cap, base * 2^(attempt-1)))`. Spreads
@@ -7,9 +7,7 @@ import { cappedExponential, checkCap, checkMs, type BackoffPolicy } from './poli
  * Backoff And Jitter" analysis.
  */
 export function fullJitter(options: JitterOptions = {}): BackoffPolicy {
-  const baseMs = checkMs('fullJitter', 'baseMs', options.baseMs ?? DEFAULT_JITTER_OPTIONS.baseMs);
-  const capMs = checkMs('fullJitter', 'capMs', options.capMs ?? DEFAULT_JITTER_OPTIONS.capMs);
-  checkCap('fullJitter', baseMs, capMs);
+  const { baseMs, capMs } = resolveJitter('fullJitter', options);
   return Object.freeze({
     name: 'fullJitter',
     delay: ({ attempt, random }: { attempt: number; random: () => number }) =>

@@ -12,3 +12,4 @@ export { fullJitter } from './full-jitter.js';
 export { equalJitter } from './equal-jitter.js';
 export { decorrelatedJitter } from './decorrelated-jitter.js';
 export { abortableSleep } from './sleep.js';
+export { BACKOFF_POLICIES, policyByName, type BackoffPolicyName } from './by-name.js';

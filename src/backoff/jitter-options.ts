@@ -1,3 +1,5 @@
+import { checkCap, checkMs } from './policy.js';
+
 /** Options shared by the jittered policies. */
 export interface JitterOptions {
   /**
@@ -14,3 +16,18 @@ export interface JitterOptions {
 
 /** Defaults of {@link JitterOptions}. */
 export const DEFAULT_JITTER_OPTIONS = Object.freeze({ baseMs: 2, capMs: 250 });
+
+/**
+ * Merges and checks jitter options for the named policy.
+ * @throws TypeError naming the policy and option
+ * @internal
+ */
+export function resolveJitter(
+  policy: string,
+  options: JitterOptions,
+): { baseMs: number; capMs: number } {
+  const baseMs = checkMs(policy, 'baseMs', options.baseMs ?? DEFAULT_JITTER_OPTIONS.baseMs);
+  const capMs = checkMs(policy, 'capMs', options.capMs ?? DEFAULT_JITTER_OPTIONS.capMs);
+  checkCap(policy, baseMs, capMs);
+  return { baseMs, capMs };
+}

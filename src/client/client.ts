@@ -68,8 +68,8 @@ export class Client {
     this.retry = resolveRetryOptions(options.retry);
     const t = this.telemetry;
     this.batchObserver = {
-      started: (size) => t.batchSize.record(size),
-      backedOff: (delayMs) => t.backoffDelay.record(delayMs / 1000),
+      started: (size) => t.metrics.batchSize.record(size),
+      backedOff: (delayMs) => t.metrics.backoffDelay.record(delayMs / 1000),
     };
     this.combiner = new Combiner(this.now, this.batchObserver);
   }

@@ -37,12 +37,12 @@ export class InstrumentedBackend implements Backend {
     const op = request.cas !== 0n ? 'cas' : request.mode;
     const r = await this.run(op, this.inner.store(request));
     if (r.outcome === 'exists' && (op === 'cas' || op === 'add'))
-      this.telemetry.conflicts.add(1, this.attributes.op(op));
+      this.telemetry.metrics.conflicts.add(1, this.attributes.op(op));
     return r;
   }
   async delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'> {
     const r = await this.run('delete', this.inner.delete(key, cas));
-    if (r === 'exists') this.telemetry.conflicts.add(1, this.attributes.op('delete'));
+    if (r === 'exists') this.telemetry.metrics.conflicts.add(1, this.attributes.op('delete'));
     return r;
   }
   incr(request: CounterRequest): Promise<bigint | undefined> {
@@ -75,7 +75,7 @@ export class InstrumentedBackend implements Backend {
     const span = this.telemetry.operationSpan(this.attributes, op);
     return pending.then(
       (value) => {
-        this.telemetry.operationDuration.record(
+        this.telemetry.metrics.operationDuration.record(
           (performance.now() - started) / 1000,
           this.attributes.op(op),
         );
@@ -83,7 +83,7 @@ export class InstrumentedBackend implements Backend {
         return value;
       },
       (error: unknown) => {
-        this.telemetry.operationDuration.record(
+        this.telemetry.metrics.operationDuration.record(
           (performance.now() - started) / 1000,
           this.attributes.failed(op, error),
         );

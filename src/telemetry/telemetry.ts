@@ -161,7 +161,7 @@ export function errorType(error: unknown): string {
  * it: several observable callbacks for the same instrument and attributes
  * would overwrite each other instead of adding up.
  */
-class Instruments {
+export class Instruments {
   /** `db.client.operation.duration`. */
   readonly operationDuration: Histogram;
   /** CAS conflicts, tallied here and read by an observable counter. */
@@ -278,8 +278,8 @@ export class Telemetry {
   readonly tracer: Tracer;
   /** Whether each memcached operation gets a span. */
   readonly traceOperations: boolean;
-  /** The instruments, shared per Meter. */
-  private readonly shared: Instruments;
+  /** The instruments, shared by every client on the same Meter. */
+  readonly metrics: Instruments;
 
   /** @param options - providers and switches */
   constructor(options: TelemetryOptions = {}) {
@@ -289,7 +289,7 @@ export class Telemetry {
       shared = new Instruments(meter);
       SHARED.set(meter, shared);
     }
-    this.shared = shared;
+    this.metrics = shared;
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
       'memcas',
       VERSION,
@@ -297,49 +297,20 @@ export class Telemetry {
     this.traceOperations = options.traceOperations ?? false;
   }
 
-  /** `db.client.operation.duration`. */
-  get operationDuration(): Histogram {
-    return this.shared.operationDuration;
-  }
-  /** CAS conflicts. */
-  get conflicts(): Tally {
-    return this.shared.conflicts;
-  }
-  /** Attempts per update. */
-  get updateAttempts(): Histogram {
-    return this.shared.updateAttempts;
-  }
-  /** Update outcomes. */
-  get updateOutcomes(): Tally {
-    return this.shared.updateOutcomes;
-  }
-  /** Update duration. */
-  get updateDuration(): Histogram {
-    return this.shared.updateDuration;
-  }
-  /** Backoff delays. */
-  get backoffDelay(): Histogram {
-    return this.shared.backoffDelay;
-  }
-  /** Combined batch sizes. */
-  get batchSize(): Histogram {
-    return this.shared.batchSize;
-  }
-
   /** The attribute sets of a node, made once per address so tallies keyed by them add up. */
   node(address: string): NodeAttributes {
-    return this.shared.node(address);
+    return this.metrics.node(address);
   }
 
   /** Attributes for an update outcome. */
   outcome(outcome: UpdateTelemetryOutcome): Attributes {
-    return this.shared.outcome(outcome);
+    return this.metrics.outcome(outcome);
   }
 
   /** Records a node state change. */
   nodeStateChanged(node: NodeAttributes, state: 'up' | 'down'): void {
-    this.shared.nodeStateChanges.add(1, node.state(state));
-    this.shared.nodesDown.add(state === 'down' ? 1 : -1, node.base);
+    this.metrics.nodeStateChanges.add(1, node.state(state));
+    this.metrics.nodesDown.add(state === 'down' ? 1 : -1, node.base);
   }
 
   /** Starts a CLIENT span for one operation (only with `traceOperations`). */

@@ -42,9 +42,9 @@ export function trackUpdate<R extends { outcome: UpdateTelemetryOutcome; attempt
   const span = telemetry.tracer.startSpan('memcas update', { attributes: SPAN_ATTRIBUTES });
   const finish = (outcome: UpdateTelemetryOutcome, tries: number): void => {
     const attributes = telemetry.outcome(outcome);
-    telemetry.updateOutcomes.add(1, attributes);
-    telemetry.updateAttempts.record(tries, attributes);
-    telemetry.updateDuration.record((now() - started) / 1000, attributes);
+    telemetry.metrics.updateOutcomes.add(1, attributes);
+    telemetry.metrics.updateAttempts.record(tries, attributes);
+    telemetry.metrics.updateDuration.record((now() - started) / 1000, attributes);
     span.setAttribute(ATTR_UPDATE_ATTEMPTS, tries);
     span.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
   };

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   abort,
   CasConflictError,
@@ -8,58 +8,38 @@ import {
   remove,
   RetryExhaustedError,
   ValueTooLargeError,
-  type Client,
-  type ClientOptions,
 } from '../../src/index.js';
-import type { ClientFactory } from './client-contract.js';
+import { useContractClients, type ClientFactory } from './contract-clients.js';
 
 /** `update()` semantics, run against one backend (embedded store and real memcached). */
 export function describeUpdateContract(name: string, factory: () => ClientFactory): void {
   describe(`update() contract: ${name}`, () => {
-    let make: ClientFactory;
-    let client: Client;
-    let other: Client;
-    const opened: Client[] = [];
-    const open = (options?: ClientOptions): Client => {
-      const c = make(options);
-      opened.push(c);
-      return c;
-    };
-
-    beforeEach(async () => {
-      make = factory();
-      client = open();
-      other = open();
-      await client.flush();
-    });
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((c) => c.close()));
-    });
+    const clients = useContractClients(factory);
 
     it('creates a missing key via add and reports created', async () => {
-      const r = await client.update<number>('n', (cur) => (cur ?? 0) + 1);
+      const r = await clients.client.update<number>('n', (cur) => (cur ?? 0) + 1);
       expect(r).toMatchObject({ outcome: 'created', value: 1, attempts: 1 });
-      expect(r.cas).toBe((await client.gets('n'))?.cas);
+      expect(r.cas).toBe((await clients.client.gets('n'))?.cas);
     });
 
     it('updates an existing key via cas and reports updated with the new token', async () => {
-      await client.set('n', 41);
-      const r = await client.update<number>('n', (cur) => cur! + 1);
+      await clients.client.set('n', 41);
+      const r = await clients.client.update<number>('n', (cur) => cur! + 1);
       expect(r).toMatchObject({ outcome: 'updated', value: 42, attempts: 1 });
-      expect(await client.gets('n')).toEqual({ value: 42, cas: r.cas });
+      expect(await clients.client.gets('n')).toEqual({ value: 42, cas: r.cas });
     });
 
     it('remove deletes the key and reports removed', async () => {
-      await client.set('n', 1);
-      const r = await client.update('n', () => remove);
+      await clients.client.set('n', 1);
+      const r = await clients.client.update('n', () => remove);
       expect(r).toMatchObject({ outcome: 'removed', value: undefined, cas: undefined });
-      expect(await client.get('n')).toBeUndefined();
+      expect(await clients.client.get('n')).toBeUndefined();
     });
 
     it('abort writes nothing and hands back its result', async () => {
-      await client.set('stock', 0);
-      const before = await client.gets('stock');
-      const r = await client.update<number, string>('stock', (n) =>
+      await clients.client.set('stock', 0);
+      const before = await clients.client.gets('stock');
+      const r = await clients.client.update<number, string>('stock', (n) =>
         n! > 0 ? n! - 1 : abort('sold out'),
       );
       expect(r).toMatchObject({
@@ -68,33 +48,35 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
         result: 'sold out',
         cas: before!.cas,
       });
-      expect(await client.gets('stock')).toEqual(before);
+      expect(await clients.client.gets('stock')).toEqual(before);
     });
 
     it('a throwing fn stops the loop: its error is rethrown unchanged and nothing is written', async () => {
-      await client.set('k', 'old');
+      await clients.client.set('k', 'old');
       const boom = new RangeError('boom');
       await expect(
-        client.update('k', () => {
+        clients.client.update('k', () => {
           throw boom;
         }),
       ).rejects.toBe(boom);
       await expect(
-        client.update('k', () => {
+        clients.client.update('k', () => {
           throw 'not an error';
         }),
       ).rejects.toBe('not an error');
-      expect(await client.get('k')).toBe('old');
+      expect(await clients.client.get('k')).toBe('old');
     });
 
     it('a value the codec cannot encode is a CodecError and nothing is written', async () => {
-      await client.set('k', 'old');
-      await expect(client.update('k', () => ({ big: 1n }))).rejects.toBeInstanceOf(CodecError);
-      expect(await client.get('k')).toBe('old');
+      await clients.client.set('k', 'old');
+      await expect(clients.client.update('k', () => ({ big: 1n }))).rejects.toBeInstanceOf(
+        CodecError,
+      );
+      expect(await clients.client.get('k')).toBe('old');
     });
 
     it('a value over the item limit is a ValueTooLargeError and nothing is written', async () => {
-      const small = open({ maxValueBytes: 1000 });
+      const small = clients.open({ maxValueBytes: 1000 });
       await small.set('k', 'old');
       await expect(small.update('k', () => 'x'.repeat(2000))).rejects.toBeInstanceOf(
         ValueTooLargeError,
@@ -103,13 +85,14 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
     });
 
     it('retries a conflict and applies fn to the fresh value', async () => {
-      await client.set('profile', { name: 'Alice', email: 'a@x' });
+      await clients.client.set('profile', { name: 'Alice', email: 'a@x' });
       const seen: unknown[] = [];
-      const r = await client.update<{ name: string; email: string }>(
+      const r = await clients.client.update<{ name: string; email: string }>(
         'profile',
         async (cur, ctx) => {
           seen.push(cur);
-          if (ctx.attempt === 1) await other.set('profile', { name: 'Alice', email: 'alice@new' });
+          if (ctx.attempt === 1)
+            await clients.other.set('profile', { name: 'Alice', email: 'alice@new' });
           return { ...cur!, name: 'Alice Smith' };
         },
       );
@@ -118,35 +101,38 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
         { name: 'Alice', email: 'a@x' },
         { name: 'Alice', email: 'alice@new' },
       ]);
-      expect(await client.get('profile')).toEqual({ name: 'Alice Smith', email: 'alice@new' });
+      expect(await clients.client.get('profile')).toEqual({
+        name: 'Alice Smith',
+        email: 'alice@new',
+      });
     });
 
     it('a key created by someone else between read and add is retried as a conflict', async () => {
-      const r = await client.update<number>('n', async (cur, ctx) => {
-        if (ctx.attempt === 1) await other.set('n', 100);
+      const r = await clients.client.update<number>('n', async (cur, ctx) => {
+        if (ctx.attempt === 1) await clients.other.set('n', 100);
         return (cur ?? 0) + 1;
       });
       expect(r).toMatchObject({ outcome: 'updated', value: 101, attempts: 2 });
     });
 
     it('a key deleted by someone else between read and cas is retried, and then created', async () => {
-      await client.set('n', 5);
-      const r = await client.update<number>('n', async (cur, ctx) => {
-        if (ctx.attempt === 1) await other.delete('n');
+      await clients.client.set('n', 5);
+      const r = await clients.client.update<number>('n', async (cur, ctx) => {
+        if (ctx.attempt === 1) await clients.other.delete('n');
         return (cur ?? 0) + 1;
       });
       expect(r).toMatchObject({ outcome: 'created', value: 1, attempts: 2 });
     });
 
     it('an exhausted attempt budget throws RetryExhaustedError with key, attempts and the last conflict', async () => {
-      await client.set('hot', 0);
+      await clients.client.set('hot', 0);
       let calls = 0;
-      const err = await client
+      const err = await clients.client
         .update<number>(
           'hot',
           async (n) => {
             calls++;
-            await other.incr('hot', 1);
+            await clients.other.incr('hot', 1);
             return n! + 1;
           },
           { maxAttempts: 4, policy: none() },
@@ -156,17 +142,17 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
       expect(err).toMatchObject({ key: 'hot', attempts: 4, reason: 'attempts' });
       expect((err as Error).cause).toBeInstanceOf(CasConflictError);
       expect(calls).toBe(4);
-      expect(await client.get('hot')).toBe(4);
+      expect(await clients.client.get('hot')).toBe(4);
     });
 
     it('the deadline stops retrying on time', async () => {
-      await client.set('hot', 0);
+      await clients.client.set('hot', 0);
       const started = performance.now();
-      const err = await client
+      const err = await clients.client
         .update<number>(
           'hot',
           async (n) => {
-            await other.incr('hot', 1);
+            await clients.other.incr('hot', 1);
             return n! + 1;
           },
           { deadlineMs: 150, maxAttempts: 1000, policy: constant({ delayMs: 20 }) },
@@ -179,12 +165,12 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
     });
 
     it('an AbortSignal stops the update promptly during a backoff sleep', async () => {
-      await client.set('hot', 0);
+      await clients.client.set('hot', 0);
       const controller = new AbortController();
-      const pending = client.update<number>(
+      const pending = clients.client.update<number>(
         'hot',
         async (n) => {
-          await other.incr('hot', 1);
+          await clients.other.incr('hot', 1);
           return n! + 1;
         },
         { signal: controller.signal, policy: constant({ delayMs: 10_000 }), deadlineMs: 60_000 },
@@ -200,18 +186,18 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
       const controller = new AbortController();
       controller.abort(new Error('early'));
       await expect(
-        client.update('k', () => ((called = true), 1), { signal: controller.signal }),
+        clients.client.update('k', () => ((called = true), 1), { signal: controller.signal }),
       ).rejects.toThrow('early');
       expect(called).toBe(false);
     });
 
     it('combined calls: one write, functions applied in arrival order, a throwing one isolated', async () => {
-      await client.set('n', 1);
-      const a = client.update<number>('n', (n) => n! + 1);
-      const b = client.update<number>('n', () => {
+      await clients.client.set('n', 1);
+      const a = clients.client.update<number>('n', (n) => n! + 1);
+      const b = clients.client.update<number>('n', () => {
         throw new Error('b failed');
       });
-      const c = client.update<number>('n', (n) => n! * 10);
+      const c = clients.client.update<number>('n', (n) => n! * 10);
       const [ra, rb, rc] = await Promise.allSettled([a, b, c]);
       expect(ra).toMatchObject({
         status: 'fulfilled',
@@ -226,39 +212,41 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
       const sa = ra.status === 'fulfilled' ? ra.value.cas : undefined;
       const sc = rc.status === 'fulfilled' ? rc.value.cas : undefined;
       expect(sa).toBe(sc);
-      expect(await client.gets('n')).toEqual({ value: 20, cas: sc });
+      expect(await clients.client.gets('n')).toEqual({ value: 20, cas: sc });
     });
 
     it('combined calls: a decision made on an unwritten value is redone after a conflict', async () => {
-      await client.set('n', 1);
-      const a = client.update<number>('n', async (n, ctx) => {
-        if (ctx.attempt === 1) await other.set('n', 100);
+      await clients.client.set('n', 1);
+      const a = clients.client.update<number>('n', async (n, ctx) => {
+        if (ctx.attempt === 1) await clients.other.set('n', 100);
         return n! + 1;
       });
-      const b = client.update<number, string>('n', (n) => (n === 2 ? abort('saw 2') : n! + 5));
+      const b = clients.client.update<number, string>('n', (n) =>
+        n === 2 ? abort('saw 2') : n! + 5,
+      );
       const [ra, rb] = await Promise.all([a, b]);
       expect(ra).toMatchObject({ outcome: 'updated', value: 101, attempts: 2 });
       expect(rb).toMatchObject({ outcome: 'updated', value: 106, attempts: 2 });
-      expect(await client.get('n')).toBe(106);
+      expect(await clients.client.get('n')).toBe(106);
     });
 
     it('with combine: false, concurrent calls on one key each write and still lose nothing', async () => {
-      await client.set('n', 0);
+      await clients.client.set('n', 0);
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
-          client.update<number>('n', (n) => n! + 1, {
+          clients.client.update<number>('n', (n) => n! + 1, {
             combine: false,
             policy: none(),
             maxAttempts: 100,
           }),
         ),
       );
-      expect(await client.get('n')).toBe(20);
+      expect(await clients.client.get('n')).toBe(20);
       expect(new Set(results.map((r) => r.cas)).size).toBe(20);
     });
 
     it('8 writers x 500 increments over 16 keys leave every counter exact', async () => {
-      const writers = Array.from({ length: 8 }, () => open());
+      const writers = Array.from({ length: 8 }, () => clients.open());
       const perKey = new Array(16).fill(0);
       await Promise.all(
         writers.map(async (w, wi) => {
@@ -272,12 +260,12 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
           }
         }),
       );
-      const values = await client.getMany<number>(perKey.map((_, k) => `ctr:${k}`));
+      const values = await clients.client.getMany<number>(perKey.map((_, k) => `ctr:${k}`));
       expect(values.map((e) => (e.status === 'hit' ? e.value : e.status))).toEqual(perKey);
     }, 60_000);
 
     it('list append: every acknowledged id is present exactly once', async () => {
-      const writers = Array.from({ length: 6 }, () => open());
+      const writers = Array.from({ length: 6 }, () => clients.open());
       const acked: string[] = [];
       await Promise.all(
         writers.flatMap((w, wi) =>
@@ -291,14 +279,18 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
           }),
         ),
       );
-      const list = (await client.get<string[]>('list'))!;
+      const list = (await clients.client.get<string[]>('list'))!;
       expect(list).toHaveLength(acked.length);
       expect(new Set(list)).toEqual(new Set(acked));
     }, 60_000);
 
     it('bad retry options are a TypeError naming the option', async () => {
-      await expect(client.update('k', () => 1, { maxAttempts: 0 })).rejects.toThrow(/maxAttempts/);
-      await expect(client.update('k', () => 1, { deadlineMs: -5 })).rejects.toThrow(/deadlineMs/);
+      await expect(clients.client.update('k', () => 1, { maxAttempts: 0 })).rejects.toThrow(
+        /maxAttempts/,
+      );
+      await expect(clients.client.update('k', () => 1, { deadlineMs: -5 })).rejects.toThrow(
+        /deadlineMs/,
+      );
     });
   });
 }

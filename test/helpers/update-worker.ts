@@ -7,26 +7,7 @@
  * With a duration ("3000ms"), each loop runs until it is over (a throughput
  * measurement); with a count, each loop does that many updates (a correctness test).
  */
-import {
-  createClient,
-  constant,
-  decorrelatedJitter,
-  equalJitter,
-  exponential,
-  fullJitter,
-  linear,
-  none,
-} from '../../src/index.js';
-
-const POLICIES = {
-  none,
-  constant,
-  linear,
-  exponential,
-  fullJitter,
-  equalJitter,
-  decorrelatedJitter,
-} as const;
+import { createClient, policyByName } from '../../src/index.js';
 
 const [
   servers = '',
@@ -40,7 +21,7 @@ const keys = Number(keysArg);
 const durationMs = updatesArg.endsWith('ms') ? Number(updatesArg.slice(0, -2)) : Infinity;
 const updates = updatesArg.endsWith('ms') ? Infinity : Number(updatesArg);
 const loops = Number(loopsArg);
-const policy = POLICIES[policyName as keyof typeof POLICIES]();
+const policy = policyByName(policyName);
 const client = createClient({
   servers: servers.split(','),
   combineUpdates: combineArg === 'true',

@@ -117,3 +117,11 @@ describe('backoff policies', () => {
     expect(make).toThrow(message);
   });
 });
+
+describe('policyByName', () => {
+  it('gives every built-in policy by name', async () => {
+    const { policyByName, BACKOFF_POLICIES } = await import('../../../src/backoff/index.js');
+    for (const name of Object.keys(BACKOFF_POLICIES)) expect(policyByName(name).name).toBe(name);
+    expect(() => policyByName('fibonacci')).toThrow(/choose one of none, constant/);
+  });
+});
