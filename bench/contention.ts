@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { BACKOFF_POLICIES, createClient } from '../src/index.js';
+import { loadMemcas } from './lib/memcas.js';
 import type { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { fmt, percentile, printTable } from './lib/measure.js';
+
+const { BACKOFF_POLICIES, createClient } = await loadMemcas();
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../test/helpers/update-worker.ts', import.meta.url));
@@ -112,6 +114,7 @@ export async function acrossProcesses(
   const outs = await Promise.all(
     Array.from({ length: 4 }, () =>
       run(process.execPath, ['--import', 'tsx', ...args], {
+        env: { ...process.env, MEMCAS_ENTRY: 'dist' },
         timeout: 600_000,
         maxBuffer: 64 * 1024 * 1024,
       }),

@@ -1,10 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { View, parse } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { BACKOFF_POLICIES } from '../src/index.js';
+import { loadMemcas } from './lib/memcas.js';
 import type { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { acrossProcesses, type ContentionRow } from './contention.js';
 import { fmt, printTable } from './lib/measure.js';
+
+const { BACKOFF_POLICIES } = await loadMemcas();
 
 const POLICIES = Object.keys(BACKOFF_POLICIES);
 const UPDATERS = [4, 16, 64];

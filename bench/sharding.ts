@@ -1,7 +1,9 @@
 import { Ring } from '../src/cluster/index.js';
-import { createClient } from '../src/index.js';
+import { loadMemcas } from './lib/memcas.js';
 import type { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { fmt, printTable, throughput } from './lib/measure.js';
+
+const { createClient } = await loadMemcas();
 
 /** Ring balance and movement, and getMany against single gets on a 3-node cluster. */
 export interface ShardingResult {

@@ -1,8 +1,10 @@
 import memjs from 'memjs';
-import { createClient } from '../src/index.js';
+import { loadMemcas } from './lib/memcas.js';
 import type { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { fmt, printTable, throughput } from './lib/measure.js';
 import { RawSocketClient } from './lib/raw-socket.js';
+
+const { createClient } = await loadMemcas();
 
 /** One row of the single-node benchmark. */
 export interface SingleNodeRow {

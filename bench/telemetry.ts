@@ -9,9 +9,12 @@ import {
   BatchSpanProcessor,
   InMemorySpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { createClient, type ClientOptions } from '../src/index.js';
+import { loadMemcas } from './lib/memcas.js';
+import type { ClientOptions } from '../src/index.js';
 import type { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { fmt, printTable, throughput } from './lib/measure.js';
+
+const { createClient } = await loadMemcas();
 
 /** One row of the telemetry cost benchmark. */
 export interface TelemetryRow {

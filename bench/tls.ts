@@ -1,7 +1,10 @@
-import { createClient, type ClientOptions } from '../src/index.js';
+import { loadMemcas } from './lib/memcas.js';
+import type { ClientOptions } from '../src/index.js';
 import { makeTestPki } from '../test/helpers/certificates.js';
 import { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { fmt, printTable, throughput } from './lib/measure.js';
+
+const { createClient } = await loadMemcas();
 
 /** gets+cas pairs/s at 64 in flight, plain TCP vs TLS, same run. */
 export interface TlsResult {

@@ -4,7 +4,7 @@ import type { Backend } from '../backend/index.js';
  * Remembers which node issued the CAS token `gets` returned for a key, so a
  * `cas` after the key moved (node removed, rehashed) reports a conflict
  * instead of sending a token that means nothing, or something else, on the
- * new owner. Bounded: the oldest entries are forgotten first.
+ * new owner. Bounded: the first-remembered keys are forgotten first.
  */
 export class CasOrigins {
   private readonly origins = new Map<string, { cas: bigint; origin: Backend }>();
@@ -14,7 +14,6 @@ export class CasOrigins {
 
   /** Notes that `origin` issued `cas` for `key`. */
   remember(key: string, cas: bigint, origin: Backend): void {
-    this.origins.delete(key);
     this.origins.set(key, { cas, origin });
     if (this.origins.size > this.limit) {
       const oldest = this.origins.keys().next().value;

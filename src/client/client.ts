@@ -93,7 +93,9 @@ export class Client {
     const backend = this.topology.route(full);
     const item = await backend.get(full);
     if (item === undefined) return undefined;
-    this.origins?.remember(full, item.cas, backend);
+    // A key can only move when there are several nodes (addServer turns this on).
+    if (this.origins && (this.topology as ClusterTopology).size > 1)
+      this.origins.remember(full, item.cas, backend);
     return { value: decodeValue(this.codec(options), key, item.value, item.flags), cas: item.cas };
   }
 

@@ -1,4 +1,4 @@
-import { MemoryStore } from '../backend/index.js';
+import { bothObservers, MemoryStore, ObservedBackend } from '../backend/index.js';
 import {
   ClusterTopology,
   SingleNodeTopology,
@@ -6,11 +6,11 @@ import {
   type Topology,
 } from '../cluster/index.js';
 import { MemcachedBackend } from '../protocol/index.js';
-import { InstrumentedBackend, type Telemetry } from '../telemetry/index.js';
+import { OperationObserver, type Telemetry } from '../telemetry/index.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ResolvedServer } from './server-address.js';
 
-/** The cluster node for one server entry, connecting with the client's settings. */
+/** The cluster node for one server entry, connecting with the client's settings and telling telemetry. */
 export function clusterNode(
   server: ResolvedServer,
   o: ResolvedClientOptions,
@@ -19,20 +19,18 @@ export function clusterNode(
   return {
     address: server.address,
     weight: server.weight,
-    connect: () =>
-      new InstrumentedBackend(
-        new MemcachedBackend(
-          {
-            host: server.host,
-            port: server.port,
-            timeoutMs: o.timeoutMs,
-            connectTimeoutMs: o.connectTimeoutMs,
-            credentials: server.credentials ?? o.credentials,
-            tls: o.tls,
-          },
-          o.cluster.retryAfterMs,
-        ),
-        telemetry,
+    connect: (health) =>
+      new MemcachedBackend(
+        {
+          host: server.host,
+          port: server.port,
+          timeoutMs: o.timeoutMs,
+          connectTimeoutMs: o.connectTimeoutMs,
+          credentials: server.credentials ?? o.credentials,
+          tls: o.tls,
+        },
+        o.cluster.retryAfterMs,
+        bothObservers(health, new OperationObserver(telemetry, server.address)),
       ),
   };
 }
@@ -56,5 +54,7 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
     o.memory instanceof MemoryStore
       ? o.memory
       : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
-  return new SingleNodeTopology(new InstrumentedBackend(store, telemetry));
+  return new SingleNodeTopology(
+    new ObservedBackend(store, new OperationObserver(telemetry, store.address)),
+  );
 }

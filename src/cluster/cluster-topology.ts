@@ -1,15 +1,23 @@
-import type { Backend } from '../backend/index.js';
+import type { Backend, BackendObserver } from '../backend/index.js';
 import { NodeUnavailableError } from '../errors/index.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
-import { GuardedBackend } from './guarded-backend.js';
+import { HealthObserver } from './health-observer.js';
 import { NodeHealth } from './node-health.js';
 import { Ring, type RingNode } from './ring.js';
 import type { NodeInfo, Topology } from './topology.js';
 
-/** A node to add: where it is and its weight. */
+/** A node to add: where it is, its weight, and how to connect to it. */
 export interface ClusterNode extends RingNode {
-  /** Makes the node's backend. */
-  readonly connect: () => Backend;
+  /** Makes the node's backend, which must tell `health` about every operation. */
+  readonly connect: (health: BackendObserver) => Backend;
+}
+
+/** One node of the cluster. */
+interface Member {
+  readonly address: string;
+  readonly weight: number;
+  readonly backend: Backend;
+  readonly health: NodeHealth;
 }
 
 /**
@@ -19,8 +27,10 @@ export interface ClusterNode extends RingNode {
  */
 export class ClusterTopology implements Topology {
   private readonly ring: Ring;
-  private readonly members = new Map<string, { backend: GuardedBackend; weight: number }>();
+  private readonly members = new Map<string, Member>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The member when there is exactly one. */
+  private only: Member | undefined;
   private closed = false;
 
   /**
@@ -38,15 +48,17 @@ export class ClusterTopology implements Topology {
   }
 
   route(key: string): Backend {
+    // One node: no ring to consult (hashring's md5 and LRU cost more than the rest of routing).
+    if (this.only !== undefined && this.only.health.state === 'up') return this.only.backend;
     const owner = this.owner(key);
     const member = this.members.get(owner);
     if (member === undefined)
       throw new NodeUnavailableError(owner, 'memcas has no memcached servers');
-    if (member.backend.health.state === 'up') return member.backend;
-    if (this.options.onNodeDown === 'fail') throw this.unavailable(member.backend);
+    if (member.health.state === 'up') return member.backend;
+    if (this.options.onNodeDown === 'fail') throw this.unavailable(member);
     for (const address of this.ring.successors(key)) {
       const next = this.members.get(address);
-      if (next?.backend.health.state === 'up') return next.backend;
+      if (next?.health.state === 'up') return next.backend;
     }
     throw new NodeUnavailableError(
       owner,
@@ -58,15 +70,20 @@ export class ClusterTopology implements Topology {
     return this.ring.owner(key) ?? 'none';
   }
 
+  /** Number of nodes: a key can change owner only when there are several. */
+  get size(): number {
+    return this.members.size;
+  }
+
   nodes(): readonly Backend[] {
     return [...this.members.values()].map((m) => m.backend);
   }
 
   describe(): NodeInfo[] {
-    return [...this.members].map(([address, m]) => ({
-      address,
+    return [...this.members.values()].map((m) => ({
+      address: m.address,
       weight: m.weight,
-      state: m.backend.health.state,
+      state: m.health.state,
     }));
   }
 
@@ -84,6 +101,7 @@ export class ClusterTopology implements Topology {
     if (!member) throw new TypeError(`${address} is not in the cluster`);
     this.ring.remove(address);
     this.members.delete(address);
+    this.only = this.members.size === 1 ? this.members.values().next().value : undefined;
     await member.backend.close();
   }
 
@@ -100,53 +118,59 @@ export class ClusterTopology implements Topology {
       this.options.retryAfterMs,
       this.now,
     );
-    const backend = new GuardedBackend(node.connect(), health, (b) => this.markedDown(b));
-    this.members.set(node.address, { backend, weight: node.weight });
+    const member: Member = {
+      address: node.address,
+      weight: node.weight,
+      health,
+      backend: node.connect(new HealthObserver(health, () => this.markedDown(member))),
+    };
+    this.members.set(node.address, member);
+    this.only = this.members.size === 1 ? member : undefined;
   }
 
-  private markedDown(backend: GuardedBackend): void {
-    const cause = backend.health.lastError?.message ?? 'unknown failure';
+  private markedDown(member: Member): void {
+    const cause = member.health.lastError?.message ?? 'unknown failure';
     this.notify(
-      backend.address,
+      member.address,
       'down',
-      `${backend.health.failureThreshold} consecutive failures (last: ${cause})`,
+      `${member.health.failureThreshold} consecutive failures (last: ${cause})`,
     );
-    this.scheduleProbe(backend);
+    this.scheduleProbe(member);
   }
 
-  private scheduleProbe(backend: GuardedBackend): void {
+  private scheduleProbe(member: Member): void {
     if (this.closed) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.probe(backend);
-    }, backend.health.nextProbeInMs());
+      void this.probe(member);
+    }, member.health.nextProbeInMs());
     timer.unref();
     this.timers.add(timer);
   }
 
-  private async probe(backend: GuardedBackend): Promise<void> {
-    if (this.closed || this.members.get(backend.address)?.backend !== backend) return;
-    backend.health.probing();
+  private async probe(member: Member): Promise<void> {
+    if (this.closed || this.members.get(member.address) !== member) return;
+    member.health.probing();
     try {
-      await backend.inner.noop();
+      await member.backend.noop();
       // Under 'rehash' the node's keys lived elsewhere while it was down; what
       // it still holds from before (after a pause or a partition) is stale.
       // Flush it while it is still marked down, so no one reads it.
-      if (this.options.onNodeDown === 'rehash') await backend.inner.flush();
+      if (this.options.onNodeDown === 'rehash') await member.backend.flush();
     } catch {
-      this.scheduleProbe(backend);
+      this.scheduleProbe(member);
       return;
     }
-    backend.health.recovered();
+    member.health.recovered();
     const flushed = this.options.onNodeDown === 'rehash' ? '; flushed before rejoining' : '';
-    this.notify(backend.address, 'up', `a probe answered${flushed}`);
+    this.notify(member.address, 'up', `a probe answered${flushed}`);
   }
 
-  private unavailable(backend: GuardedBackend): NodeUnavailableError {
-    const h = backend.health;
+  private unavailable(member: Member): NodeUnavailableError {
+    const h = member.health;
     return new NodeUnavailableError(
-      backend.address,
-      `memcached ${backend.address} is marked down after ${h.failureThreshold} consecutive failures ` +
+      member.address,
+      `memcached ${member.address} is marked down after ${h.failureThreshold} consecutive failures ` +
         `(last: ${h.lastError?.message ?? 'unknown'}); its keys fail fast until a probe answers ` +
         `(next in ${Math.round(h.nextProbeInMs())} ms)`,
       { cause: h.lastError },

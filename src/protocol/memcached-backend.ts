@@ -1,11 +1,13 @@
 import type {
   Backend,
+  BackendObserver,
   CounterRequest,
   StoredItem,
   StoreRequest,
   StoreResult,
 } from '../backend/index.js';
-import { Connection, type ConnectionOptions, type Pending } from './connection.js';
+import { AuthenticationError } from '../errors/index.js';
+import { Connection, type ConnectionOptions } from './connection.js';
 import { Opcode } from './opcodes.js';
 import {
   encodeBare,
@@ -16,7 +18,6 @@ import {
   encodeTouch,
 } from './request.js';
 import type { Response } from './response.js';
-import { AuthenticationError } from '../errors/index.js';
 import { statusMeaning } from './status.js';
 
 const STORE_OPCODES = { set: Opcode.SET, add: Opcode.ADD, replace: Opcode.REPLACE } as const;
@@ -25,10 +26,18 @@ function item(r: Response): StoredItem {
   return { value: r.value, flags: r.flags, cas: r.cas };
 }
 
+/** Settles one operation: tells the observer, then the caller. */
+interface Settle<T> {
+  done(value: T): void;
+  fail(error: Error): void;
+}
+
 /**
  * A {@link Backend} for one memcached node over the binary protocol. Holds one
  * pipelined {@link Connection}; when it fails, the next request opens a new one.
- * It does not retry anything itself.
+ * It does not retry anything itself. Its observer (node health, telemetry) is
+ * told about every operation from the connection's own callbacks, so
+ * observing adds no promise per call.
  */
 export class MemcachedBackend implements Backend {
   readonly address: string;
@@ -38,28 +47,30 @@ export class MemcachedBackend implements Backend {
   /**
    * @param options - where and how to connect
    * @param authRetryMs - after the server refuses the credentials, how long calls fail at once before connecting again
+   * @param observer - told about every operation
    */
   constructor(
     private readonly options: ConnectionOptions,
     private readonly authRetryMs = 1000,
+    private readonly observer?: BackendObserver,
   ) {
     this.address = `${options.host}:${options.port}`;
   }
 
-  async get(key: string): Promise<StoredItem | undefined> {
-    const r = await this.call('get', key, false, encodeGet(key));
-    return statusMeaning(r.status, this.address, 'get', key) === 'ok' ? item(r) : undefined;
+  get(key: string): Promise<StoredItem | undefined> {
+    return this.call('get', key, false, encodeGet(key), (r) =>
+      statusMeaning(r.status, this.address, 'get', key) === 'ok' ? item(r) : undefined,
+    );
   }
 
   getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
+    return this.observe<Array<StoredItem | undefined>>('getMany', (settle) => {
       const conn = this.connection();
       const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
       let failed = false;
       const onError = (err: Error): void => {
-        this.noteFailure(err);
-        if (!failed) reject(err);
+        if (!failed) settle.fail(err);
         failed = true;
       };
       // Quiet gets answer only hits; the NOOP behind them closes the batch.
@@ -91,7 +102,7 @@ export class MemcachedBackend implements Backend {
         write: false,
         quiet: false,
         onResponse: () => {
-          if (!failed) resolve(results);
+          if (!failed) settle.done(results);
           return true;
         },
         onError,
@@ -99,7 +110,8 @@ export class MemcachedBackend implements Backend {
     });
   }
 
-  async store(req: StoreRequest): Promise<StoreResult> {
+  store(req: StoreRequest): Promise<StoreResult> {
+    const op = req.cas === 0n ? req.mode : 'cas';
     const request = encodeStore(
       STORE_OPCODES[req.mode],
       req.key,
@@ -108,17 +120,20 @@ export class MemcachedBackend implements Backend {
       req.ttl,
       req.cas,
     );
-    const op = req.cas === 0n ? req.mode : 'cas';
-    const r = await this.call(op, req.key, true, request);
-    const meaning = statusMeaning(r.status, this.address, op, req.key);
-    if (meaning === 'ok') return { outcome: 'stored', cas: r.cas };
-    return { outcome: meaning, cas: 0n };
+    return this.call(op, req.key, true, request, (r): StoreResult => {
+      const meaning = statusMeaning(r.status, this.address, op, req.key);
+      if (meaning === 'ok') return { outcome: 'stored', cas: r.cas };
+      if (meaning === 'exists' && (op === 'cas' || op === 'add')) this.observer?.conflict(op);
+      return { outcome: meaning, cas: 0n };
+    });
   }
 
-  async delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'> {
-    const r = await this.call('delete', key, true, encodeDelete(key, cas));
-    const meaning = statusMeaning(r.status, this.address, 'delete', key);
-    return meaning === 'ok' ? 'deleted' : meaning;
+  delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'> {
+    return this.call('delete', key, true, encodeDelete(key, cas), (r) => {
+      const meaning = statusMeaning(r.status, this.address, 'delete', key);
+      if (meaning === 'exists') this.observer?.conflict('delete');
+      return meaning === 'ok' ? 'deleted' : meaning;
+    });
   }
 
   incr(req: CounterRequest): Promise<bigint | undefined> {
@@ -129,29 +144,33 @@ export class MemcachedBackend implements Backend {
     return this.count(Opcode.DECREMENT, 'decr', req);
   }
 
-  async touch(key: string, ttl: number): Promise<boolean> {
-    const r = await this.call('touch', key, true, encodeTouch(key, ttl));
-    return statusMeaning(r.status, this.address, 'touch', key) === 'ok';
+  touch(key: string, ttl: number): Promise<boolean> {
+    return this.call('touch', key, true, encodeTouch(key, ttl), (r) => {
+      return statusMeaning(r.status, this.address, 'touch', key) === 'ok';
+    });
   }
 
-  async flush(): Promise<void> {
-    const r = await this.call('flush', '', true, encodeBare(Opcode.FLUSH));
-    statusMeaning(r.status, this.address, 'flush', '');
+  flush(): Promise<void> {
+    return this.call('flush', '', true, encodeBare(Opcode.FLUSH), (r) => {
+      statusMeaning(r.status, this.address, 'flush', '');
+    });
   }
 
-  async version(): Promise<string> {
-    const r = await this.call('version', '', false, encodeBare(Opcode.VERSION));
-    statusMeaning(r.status, this.address, 'version', '');
-    return r.value.toString('latin1');
+  version(): Promise<string> {
+    return this.call('version', '', false, encodeBare(Opcode.VERSION), (r) => {
+      statusMeaning(r.status, this.address, 'version', '');
+      return r.value.toString('latin1');
+    });
   }
 
-  async noop(): Promise<void> {
-    const r = await this.call('noop', '', false, encodeBare(Opcode.NOOP));
-    statusMeaning(r.status, this.address, 'noop', '');
+  noop(): Promise<void> {
+    return this.call('noop', '', false, encodeBare(Opcode.NOOP), (r) => {
+      statusMeaning(r.status, this.address, 'noop', '');
+    });
   }
 
   stats(): Promise<Record<string, string>> {
-    return new Promise((resolve, reject) => {
+    return this.observe<Record<string, string>>('stats', (settle) => {
       const stats: Record<string, string> = {};
       // STAT answers once per statistic and ends with an empty key.
       this.connection().enqueue({
@@ -163,16 +182,13 @@ export class MemcachedBackend implements Backend {
         onResponse: (r) => {
           if (!r) return false;
           if (r.key.length === 0) {
-            resolve(stats);
+            settle.done(stats);
             return true;
           }
           stats[r.key.toString('latin1')] = r.value.toString('latin1');
           return false;
         },
-        onError: (err) => {
-          this.noteFailure(err);
-          reject(err);
-        },
+        onError: (err) => settle.fail(err),
       });
     });
   }
@@ -183,47 +199,71 @@ export class MemcachedBackend implements Backend {
     await conn?.close();
   }
 
-  private async count(
-    opcode: number,
-    op: string,
-    req: CounterRequest,
-  ): Promise<bigint | undefined> {
-    const r = await this.call(
-      op,
-      req.key,
-      true,
-      encodeCounter(opcode, req.key, req.delta, req.initial, req.ttl),
+  private count(opcode: number, op: string, req: CounterRequest): Promise<bigint | undefined> {
+    const request = encodeCounter(opcode, req.key, req.delta, req.initial, req.ttl);
+    return this.call(op, req.key, true, request, (r) =>
+      statusMeaning(r.status, this.address, op, req.key) === 'ok'
+        ? r.value.readBigUInt64BE(0)
+        : undefined,
     );
-    if (statusMeaning(r.status, this.address, op, req.key) !== 'ok') return undefined;
-    return r.value.readBigUInt64BE(0);
   }
 
-  private call(op: string, key: string, write: boolean, request: Buffer): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      const failed = (err: Error): void => {
-        this.noteFailure(err);
-        reject(err);
-      };
-      const p: Pending = {
+  /** Sends one request; `interpret` turns its answer into the result (or throws). */
+  private call<T>(
+    op: string,
+    key: string,
+    write: boolean,
+    request: Buffer,
+    interpret: (r: Response) => T,
+  ): Promise<T> {
+    return this.observe<T>(op, (settle) => {
+      this.connection().enqueue({
         request,
         op,
         key,
         write,
         quiet: false,
         onResponse: (r) => {
-          resolve(r as Response);
+          let value: T;
+          try {
+            value = interpret(r as Response);
+          } catch (err) {
+            settle.fail(err as Error);
+            return true;
+          }
+          settle.done(value);
           return true;
         },
-        onError: failed,
-      };
-      this.connection().enqueue(p);
+        onError: (err) => settle.fail(err),
+      });
     });
   }
 
-  private noteFailure(err: Error): void {
-    if (err instanceof AuthenticationError) {
-      this.refusedCredentials = { error: err, until: performance.now() + this.authRetryMs };
-    }
+  /** Runs an operation, telling the observer when it starts and how it ends. */
+  private observe<T>(op: string, run: (settle: Settle<T>) => void): Promise<T> {
+    const observer = this.observer;
+    const token = observer?.start(op);
+    return new Promise<T>((resolve, reject) => {
+      const settle: Settle<T> = {
+        done: (value) => {
+          observer?.finish(op, token, undefined);
+          resolve(value);
+        },
+        fail: (error) => {
+          // A fresh refusal starts the wait; the stored one rethrown must not extend it.
+          if (error instanceof AuthenticationError && this.refusedCredentials?.error !== error) {
+            this.refusedCredentials = { error, until: performance.now() + this.authRetryMs };
+          }
+          observer?.finish(op, token, error);
+          reject(error);
+        },
+      };
+      try {
+        run(settle);
+      } catch (err) {
+        settle.fail(err as Error);
+      }
+    });
   }
 
   private connection(): Connection {

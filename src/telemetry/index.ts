@@ -9,5 +9,5 @@ export {
   type TelemetryOptions,
   type UpdateTelemetryOutcome,
 } from './telemetry.js';
-export { InstrumentedBackend } from './instrumented-backend.js';
+export { OperationObserver } from './operation-observer.js';
 export { trackUpdate, type TrackedUpdate } from './update-tracker.js';

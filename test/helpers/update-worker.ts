@@ -7,7 +7,11 @@
  * With a duration ("3000ms"), each loop runs until it is over (a throughput
  * measurement); with a count, each loop does that many updates (a correctness test).
  */
-import { createClient, policyByName } from '../../src/index.js';
+import type * as Memcas from '../../src/index.js';
+
+// Tests run the source; the benchmarks ask for the built package (MEMCAS_ENTRY=dist).
+const entry = process.env.MEMCAS_ENTRY === 'dist' ? '../../dist/index.js' : '../../src/index.js';
+const { createClient, policyByName } = (await import(entry)) as typeof Memcas;
 
 const [
   servers = '',

@@ -1,0 +1,33 @@
+/**
+ * Told about every operation a backend performs: how the cluster tracks node
+ * health and how telemetry times operations, without wrapping each call in
+ * another promise. `start` runs in the caller's context (so a span started
+ * there gets the right parent); `finish` runs when the answer (or failure)
+ * arrives.
+ */
+export interface BackendObserver {
+  /** An operation is about to be sent. Returns a token handed back to `finish`. */
+  start(op: string): unknown;
+  /** The operation ended; `error` is undefined when it was answered. */
+  finish(op: string, token: unknown, error: unknown): void;
+  /** A CAS write (`cas`, `add`, CAS `delete`) lost its race. */
+  conflict(op: string): void;
+}
+
+/** One observer that tells two. */
+export function bothObservers(a: BackendObserver, b: BackendObserver): BackendObserver {
+  return {
+    start(op) {
+      return [a.start(op), b.start(op)];
+    },
+    finish(op, token, error) {
+      const [ta, tb] = token as [unknown, unknown];
+      a.finish(op, ta, error);
+      b.finish(op, tb, error);
+    },
+    conflict(op) {
+      a.conflict(op);
+      b.conflict(op);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Span } from '@opentelemetry/api';
+import type { BackendObserver } from '../backend/index.js';
+import { failSpan, type NodeAttributes, type Telemetry } from './telemetry.js';
+
+/** memcas's operation names as semconv `db.operation.name` values (memcached's own command names). */
+const OPERATION_NAMES: Readonly<Record<string, string>> = {
+  getMany: 'get_multi',
+  flush: 'flush_all',
+};
+
+/** What `start` hands to `finish`: the start time, and the span when operations are traced. */
+type Token = number | { readonly started: number; readonly span: Span };
+
+/**
+ * Times every operation of one node into `db.client.operation.duration`
+ * (and traces it, with `traceOperations`), and counts CAS races as
+ * conflicts: an outcome, not an error. Attribute sets are made once per node
+ * and operation, so recording allocates nothing extra.
+ */
+export class OperationObserver implements BackendObserver {
+  private readonly attributes: NodeAttributes;
+
+  /** @param telemetry - the client's instruments @param address - the node */
+  constructor(
+    private readonly telemetry: Telemetry,
+    address: string,
+  ) {
+    this.attributes = telemetry.node(address);
+  }
+
+  start(op: string): Token {
+    const started = performance.now();
+    const span = this.telemetry.operationSpan(this.attributes, OPERATION_NAMES[op] ?? op);
+    return span ? { started, span } : started;
+  }
+
+  finish(op: string, token: unknown, error: unknown): void {
+    const t = token as Token;
+    const started = typeof t === 'number' ? t : t.started;
+    const name = OPERATION_NAMES[op] ?? op;
+    const seconds = (performance.now() - started) / 1000;
+    if (error === undefined) {
+      this.telemetry.metrics.operationDuration.record(seconds, this.attributes.op(name));
+      if (typeof t !== 'number') t.span.end();
+    } else {
+      this.telemetry.metrics.operationDuration.record(seconds, this.attributes.failed(name, error));
+      if (typeof t !== 'number') failSpan(t.span, error);
+    }
+  }
+
+  conflict(op: string): void {
+    this.telemetry.metrics.conflicts.add(1, this.attributes.op(OPERATION_NAMES[op] ?? op));
+  }
+}
