@@ -11,6 +11,7 @@ import { benchPolicySweep } from './policy-sweep.js';
 import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
 import { benchTelemetry } from './telemetry.js';
+import { printSummary } from './lib/summary.js';
 import { benchTls } from './tls.js';
 
 const { values } = parseArgs({
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   } finally {
     await stopAllMemcached();
   }
+  printSummary(results);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', JSON.stringify(results, null, 2));
   console.log('\nwrote bench/results/latest.json');

@@ -40,11 +40,30 @@ export async function benchSharding(
   const client = createClient({ servers: [...addresses] });
   const hundred = Array.from({ length: 100 }, (_, i) => `gm:${i}`);
   await Promise.all(hundred.map((k) => client.set(k, { k })));
-  const many = await throughput(1, seconds, () => client.getMany(hundred));
-  const single = await throughput(1, seconds, () => Promise.all(hundred.map((k) => client.get(k))));
-  const sequential = await throughput(1, seconds, async () => {
-    for (const k of hundred) await client.get(k);
-  });
+  // Interleaved rounds, best of each: a 2-core machine drifts between runs.
+  const best = { many: 0, single: 0, sequential: 0 };
+  for (let round = 0; round < 3; round++) {
+    best.many = Math.max(
+      best.many,
+      (await throughput(1, seconds / 3, () => client.getMany(hundred))).perSecond,
+    );
+    best.single = Math.max(
+      best.single,
+      (await throughput(1, seconds / 3, () => Promise.all(hundred.map((k) => client.get(k)))))
+        .perSecond,
+    );
+    best.sequential = Math.max(
+      best.sequential,
+      (
+        await throughput(1, seconds / 3, async () => {
+          for (const k of hundred) await client.get(k);
+        })
+      ).perSecond,
+    );
+  }
+  const many = { perSecond: best.many };
+  const single = { perSecond: best.single };
+  const sequential = { perSecond: best.sequential };
   await client.close();
 
   printTable(

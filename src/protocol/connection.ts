@@ -40,7 +40,7 @@ export interface Pending {
   readonly key: string;
   /** True when the request changes state, so a lost answer leaves its outcome unknown. */
   readonly write: boolean;
-  /** True for quiet requests (GETKQ), which get no answer on a miss. */
+  /** True for quiet requests (GETQ), which get no answer on a miss. */
   readonly quiet: boolean;
   /**
    * Called with each answer (or `undefined` for a quiet request that got none);

@@ -10,7 +10,7 @@ export const Opcode = {
   FLUSH: 0x08,
   NOOP: 0x0a,
   VERSION: 0x0b,
-  GETKQ: 0x0d,
+  GETQ: 0x09,
   STAT: 0x10,
   TOUCH: 0x1c,
   SASL_LIST_MECHS: 0x20,

@@ -28,9 +28,9 @@ function frame(
   return buf;
 }
 
-/** GET (or GETKQ when quiet) of one key. */
+/** GET (or GETQ when quiet: no answer on a miss; answers are matched by opaque, so no key comes back) of one key. */
 export function encodeGet(key: string, quiet = false): Buffer {
-  return frame(quiet ? Opcode.GETKQ : Opcode.GET, key, 0, undefined, 0n);
+  return frame(quiet ? Opcode.GETQ : Opcode.GET, key, 0, undefined, 0n);
 }
 
 /** SET, ADD or REPLACE, with a CAS token when `cas` is not 0n. */
