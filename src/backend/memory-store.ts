@@ -25,7 +25,7 @@ export interface MemoryStoreOptions {
 }
 
 /** Defaults of {@link MemoryStoreOptions}. */
-export const DEFAULT_MEMORY_STORE_OPTIONS = Object.freeze({
+export const DEFAULT_MEMORY_STORE_OPTIONS: Readonly<Required<MemoryStoreOptions>> = Object.freeze({
   maxBytes: 64 * 1024 * 1024,
   maxValueBytes: 1024 * 1024,
   now: Date.now,

@@ -10,7 +10,9 @@ export interface ConstantOptions {
 }
 
 /** Defaults of {@link ConstantOptions}. */
-export const DEFAULT_CONSTANT_OPTIONS = Object.freeze({ delayMs: 10 });
+export const DEFAULT_CONSTANT_OPTIONS: Readonly<Required<ConstantOptions>> = Object.freeze({
+  delayMs: 10,
+});
 
 /** Waits the same time before every retry. */
 export function constant(options: ConstantOptions = {}): BackoffPolicy {

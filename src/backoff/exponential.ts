@@ -20,7 +20,11 @@ export interface ExponentialOptions {
 }
 
 /** Defaults of {@link ExponentialOptions}. */
-export const DEFAULT_EXPONENTIAL_OPTIONS = Object.freeze({ baseMs: 2, factor: 2, capMs: 250 });
+export const DEFAULT_EXPONENTIAL_OPTIONS: Readonly<Required<ExponentialOptions>> = Object.freeze({
+  baseMs: 2,
+  factor: 2,
+  capMs: 250,
+});
 
 /**
  * `min(cap, base * factor^(attempt-1))`, without jitter: writers that collided

@@ -15,7 +15,10 @@ export interface JitterOptions {
 }
 
 /** Defaults of {@link JitterOptions}. */
-export const DEFAULT_JITTER_OPTIONS = Object.freeze({ baseMs: 2, capMs: 250 });
+export const DEFAULT_JITTER_OPTIONS: Readonly<Required<JitterOptions>> = Object.freeze({
+  baseMs: 2,
+  capMs: 250,
+});
 
 /**
  * Merges and checks jitter options for the named policy.

@@ -20,7 +20,11 @@ export interface LinearOptions {
 }
 
 /** Defaults of {@link LinearOptions}. */
-export const DEFAULT_LINEAR_OPTIONS = Object.freeze({ baseMs: 5, stepMs: 5, capMs: 250 });
+export const DEFAULT_LINEAR_OPTIONS: Readonly<Required<LinearOptions>> = Object.freeze({
+  baseMs: 5,
+  stepMs: 5,
+  capMs: 250,
+});
 
 /** `min(cap, base + step * (attempt - 1))`. */
 export function linear(options: LinearOptions = {}): BackoffPolicy {

@@ -66,11 +66,38 @@ export interface CasValue<T> {
   readonly cas: bigint;
 }
 
+/** A key that was found. */
+export interface GetManyHit<T> {
+  /** The key, as asked for. */
+  readonly key: string;
+  /** Found. */
+  readonly status: 'hit';
+  /** The decoded value. */
+  readonly value: T;
+  /** Its CAS token. */
+  readonly cas: bigint;
+}
+
+/** A key that is not stored. */
+export interface GetManyMiss {
+  /** The key, as asked for. */
+  readonly key: string;
+  /** Not stored. */
+  readonly status: 'miss';
+}
+
+/** A key that could not be read: its node is down or unreachable, or its value did not decode. */
+export interface GetManyError {
+  /** The key, as asked for. */
+  readonly key: string;
+  /** Failed. */
+  readonly status: 'error';
+  /** Why ({@link NodeUnavailableError}, {@link ConnectionError}, {@link CodecError}, …). */
+  readonly error: MemcasError | Error;
+}
+
 /** One key's entry in the result of {@link Client.getMany}, in the caller's key order. */
-export type GetManyEntry<T> =
-  | { readonly key: string; readonly status: 'hit'; readonly value: T; readonly cas: bigint }
-  | { readonly key: string; readonly status: 'miss' }
-  | { readonly key: string; readonly status: 'error'; readonly error: MemcasError | Error };
+export type GetManyEntry<T> = GetManyHit<T> | GetManyMiss | GetManyError;
 
 /** Result of `cas()`: written, token stale (someone else wrote first), or key gone. */
 export type CasResult = 'stored' | 'conflict' | 'not_found';

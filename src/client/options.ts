@@ -90,7 +90,14 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
 }
 
 /** Defaults of {@link ClientOptions}. */
-export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
+export const DEFAULT_CLIENT_OPTIONS: Readonly<
+  Required<
+    Pick<
+      ClientOptions,
+      'keyPrefix' | 'timeoutMs' | 'connectTimeoutMs' | 'maxValueBytes' | 'combineUpdates'
+    >
+  >
+> = Object.freeze({
   keyPrefix: '',
   timeoutMs: 500,
   connectTimeoutMs: 1000,

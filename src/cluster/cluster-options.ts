@@ -40,7 +40,9 @@ export interface ClusterOptions {
 }
 
 /** Defaults of {@link ClusterOptions}. */
-export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
+export const DEFAULT_CLUSTER_OPTIONS: Readonly<
+  Required<Pick<ClusterOptions, 'failureThreshold' | 'retryAfterMs' | 'onNodeDown'>>
+> = Object.freeze({
   failureThreshold: 2,
   retryAfterMs: 1000,
   onNodeDown: 'fail' as NodeDownPolicy,

@@ -59,7 +59,7 @@ export interface UpdateOptions<T> extends RetryOptions {
 }
 
 /** Defaults of {@link RetryOptions}. */
-export const DEFAULT_RETRY_OPTIONS = Object.freeze({
+export const DEFAULT_RETRY_OPTIONS: Readonly<Required<RetryOptions>> = Object.freeze({
   policy: decorrelatedJitter({ baseMs: 2, capMs: 250 }),
   maxAttempts: 20,
   deadlineMs: 2000,
