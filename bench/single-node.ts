@@ -30,32 +30,36 @@ export async function benchSingleNode(
   const rows: SingleNodeRow[] = [];
   for (const concurrency of levels) {
     const mj = memjs.Client.create(node.address, { logger: { log: () => {} } });
-    const memjsRun = await throughput(concurrency, seconds, async (w) => {
-      await mj.get(`mj:${w}`);
-      await mj.set(`mj:${w}`, RAW_VALUE, {});
-    });
-    mj.close();
-
     const client = createClient({ servers: [node.address] });
     await Promise.all(Array.from({ length: concurrency }, (_, w) => client.set(`mc:${w}`, VALUE)));
-    const memcasRun = await throughput(concurrency, seconds, async (w) => {
-      const hit = await client.gets<typeof VALUE>(`mc:${w}`);
-      await client.cas(`mc:${w}`, VALUE, hit!.cas);
-    });
-    await client.close();
-
     const raw = await RawSocketClient.open(node.host, node.port);
-    const socketRun = await throughput(concurrency, seconds, async (w) => {
-      const cas = await raw.get(`rs:${w}`);
-      await raw.cas(`rs:${w}`, RAW_VALUE, cas);
-    });
+    const best = { memjs: 0, memcas: 0, socket: 0 };
+    // Three interleaved rounds, best of each: a 2-core machine drifts between runs.
+    for (let round = 0; round < 3; round++) {
+      const memjsRun = await throughput(concurrency, seconds / 3, async (w) => {
+        await mj.get(`mj:${w}`);
+        await mj.set(`mj:${w}`, RAW_VALUE, {});
+      });
+      const memcasRun = await throughput(concurrency, seconds / 3, async (w) => {
+        const hit = await client.gets<typeof VALUE>(`mc:${w}`);
+        await client.cas(`mc:${w}`, VALUE, hit!.cas);
+      });
+      const socketRun = await throughput(concurrency, seconds / 3, async (w) => {
+        const cas = await raw.get(`rs:${w}`);
+        await raw.cas(`rs:${w}`, RAW_VALUE, cas);
+      });
+      best.memjs = Math.max(best.memjs, memjsRun.perSecond);
+      best.memcas = Math.max(best.memcas, memcasRun.perSecond);
+      best.socket = Math.max(best.socket, socketRun.perSecond);
+    }
+    mj.close();
+    await client.close();
     raw.close();
-
     rows.push({
       concurrency,
-      memjsGetSetPairsPerSec: memjsRun.perSecond,
-      memcasGetsCasPairsPerSec: memcasRun.perSecond,
-      socketGetsCasPairsPerSec: socketRun.perSecond,
+      memjsGetSetPairsPerSec: best.memjs,
+      memcasGetsCasPairsPerSec: best.memcas,
+      socketGetsCasPairsPerSec: best.socket,
     });
     process.stderr.write(`  single node, ${concurrency} in flight: done\n`);
   }
