@@ -1,20 +1,7 @@
 import { fmt, printTable } from './measure.js';
 
-/* The shapes of the results this summary reads (see each benchmark's module). */
-interface SingleNodeRow {
-  concurrency: number;
-  memjsGetSetPairsPerSec: number;
-  memcasGetsCasPairsPerSec: number;
-  socketGetsCasPairsPerSec: number;
-}
-interface ContentionRow {
-  scenario: string;
-  updaters: number;
-  combine: boolean;
-  policy: string;
-  updatesPerSec: number;
-  attemptsMedian: number;
-}
+import type { ContentionRow } from '../contention.js';
+import type { SingleNodeRow } from '../single-node.js';
 
 /** One table of the headline figures, from whatever sections ran. */
 export function printSummary(results: Record<string, unknown>): void {

@@ -3,18 +3,8 @@ import { ClusterTopology, type NodeInfo, type Topology } from '../cluster/index.
 import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import { ClientClosedError, ValueTooLargeError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
-import { Telemetry, trackUpdate } from '../telemetry/index.js';
-import {
-  Batch,
-  Combiner,
-  resolveRetryOptions,
-  type BatchObserver,
-  type ResolvedRetryOptions,
-  type UpdateFn,
-  type UpdateOptions,
-  type UpdateResult,
-  type Waiter,
-} from '../txn/index.js';
+import { Telemetry } from '../telemetry/index.js';
+import type { UpdateFn, UpdateOptions, UpdateResult } from '../txn/index.js';
 import { checkCas, checkTtl, checkU64 } from './arguments.js';
 import type {
   AddResult,
@@ -34,6 +24,7 @@ import { CasOrigins } from './cas-origins.js';
 import { getMany } from './get-many.js';
 import { clusterNode, topologyFor } from './topology-for.js';
 import { keyUpdateIO } from './update-io.js';
+import { Updater } from './updater.js';
 import { parseServer, type ServerAddress } from './server-address.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 
@@ -49,14 +40,9 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 export class Client {
   private readonly options: ResolvedClientOptions;
   private readonly topology: Topology;
-  private readonly retry: ResolvedRetryOptions;
-  private readonly combiner: Combiner;
   private readonly origins: CasOrigins | undefined;
   private readonly telemetry: Telemetry;
-  private readonly batchObserver: BatchObserver;
-  private readonly now: () => number = () => performance.now();
-  private readonly codecIds = new WeakMap<Codec<unknown>, number>();
-  private nextCodecId = 1;
+  private readonly updater: Updater;
   private closed = false;
 
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
@@ -65,13 +51,9 @@ export class Client {
     this.telemetry = new Telemetry(options);
     this.topology = topologyFor(this.options, this.telemetry);
     this.origins = this.topology instanceof ClusterTopology ? new CasOrigins() : undefined;
-    this.retry = resolveRetryOptions(options.retry);
-    const t = this.telemetry;
-    this.batchObserver = {
-      started: (size) => t.metrics.batchSize.record(size),
-      backedOff: (delayMs) => t.metrics.backoffDelay.record(delayMs / 1000),
-    };
-    this.combiner = new Combiner(this.now, this.batchObserver);
+    this.updater = new Updater(options.retry, this.options.combineUpdates, this.telemetry, () =>
+      performance.now(),
+    );
   }
 
   /** `'memcached'` when talking to servers, `'embedded'` for the in-process store. */
@@ -228,42 +210,11 @@ export class Client {
     if (typeof fn !== 'function') throw new TypeError('update: fn must be a function');
     const codec = this.codec(options);
     const ttl = checkTtl(options.ttlSeconds);
-    const retry =
-      options.policy === undefined &&
-      options.maxAttempts === undefined &&
-      options.deadlineMs === undefined &&
-      options.random === undefined
-        ? this.retry
-        : resolveRetryOptions(options, this.retry);
+    const retry = this.updater.retryOptions(options);
     const io = keyUpdateIO(this.topology, key, full, codec, ttl, (value: T) =>
       this.encode(codec, key, full, value),
     );
-    return new Promise<UpdateResult<T, R>>((resolve, reject) => {
-      const tracked = trackUpdate(
-        this.telemetry,
-        this.now,
-        () => waiter.attempts,
-        resolve as (r: UpdateResult<T>) => void,
-        reject,
-      );
-      const waiter: Waiter<T> = {
-        fn: fn as UpdateFn<T>,
-        retry,
-        signal: options.signal,
-        idempotent: options.idempotent ?? false,
-        started: this.now(),
-        resolve: tracked.resolve,
-        reject: tracked.reject,
-        onConflict: tracked.onConflict,
-        attempts: 0,
-        previousDelayMs: 0,
-      };
-      if (options.combine ?? this.options.combineUpdates) {
-        this.combiner.submit(`${this.codecId(codec)}|${ttl}|${full}`, io, waiter);
-      } else {
-        void new Batch(io, [waiter], this.now, this.batchObserver).run();
-      }
-    });
+    return this.updater.run(io, full, codec, ttl, fn, options, retry);
   }
 
   /** The node (`host:port`) that owns a key on the ring, whatever its state (`memory` for the embedded store). */
@@ -367,15 +318,6 @@ export class Client {
       throw new ValueTooLargeError(key, bytes.length, this.options.maxValueBytes, 'memcas');
     }
     return bytes;
-  }
-
-  private codecId(codec: Codec<unknown>): number {
-    let id = this.codecIds.get(codec);
-    if (id === undefined) {
-      id = this.nextCodecId++;
-      this.codecIds.set(codec, id);
-    }
-    return id;
   }
 
   private async count(

@@ -1,11 +1,10 @@
 export * from './semconv.js';
 export { VERSION } from './version.js';
+export { NodeAttributes, errorType } from './node-attributes.js';
+export { Tally } from './tally.js';
 export {
   Telemetry,
-  NodeAttributes,
-  Tally,
   failSpan,
-  errorType,
   type TelemetryOptions,
   type UpdateTelemetryOutcome,
 } from './telemetry.js';

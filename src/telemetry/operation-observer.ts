@@ -1,6 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import type { BackendObserver } from '../backend/index.js';
-import { failSpan, type NodeAttributes, type Telemetry } from './telemetry.js';
+import type { NodeAttributes } from './node-attributes.js';
+import { failSpan, type Telemetry } from './telemetry.js';
 
 /** memcas's operation names as semconv `db.operation.name` values (memcached's own command names). */
 const OPERATION_NAMES: Readonly<Record<string, string>> = {

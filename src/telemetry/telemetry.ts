@@ -12,15 +12,9 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import {
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_SYSTEM_NAME,
   ATTR_ERROR_TYPE,
-  ATTR_NODE_STATE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
   ATTR_UPDATE_OUTCOME,
   DB_CLIENT_OPERATION_DURATION_BUCKETS,
-  DB_SYSTEM_NAME_VALUE_MEMCACHED,
   METRIC_BACKOFF_DELAY,
   METRIC_BATCH_SIZE,
   METRIC_CAS_CONFLICTS,
@@ -32,6 +26,8 @@ import {
   METRIC_UPDATE_OUTCOMES,
 } from './semconv.js';
 import { VERSION } from './version.js';
+import { errorType, NodeAttributes } from './node-attributes.js';
+import { observe, Tally } from './tally.js';
 
 /** Telemetry options, part of the client options. */
 export interface TelemetryOptions {
@@ -65,96 +61,6 @@ const OUTCOMES: readonly UpdateTelemetryOutcome[] = [
   'indeterminate',
   'error',
 ];
-
-/** Precomputed attributes of one node, so recording allocates nothing. */
-export class NodeAttributes {
-  private readonly byOp = new Map<string, Attributes>();
-  private readonly byState = new Map<string, Attributes>();
-  /** Attributes naming the node (and the system). */
-  readonly base: Attributes;
-
-  /** @param address - `host:port`, or `memory` for the embedded store */
-  constructor(address: string) {
-    const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
-    this.base = Object.freeze(
-      m
-        ? {
-            [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED,
-            [ATTR_SERVER_ADDRESS]: m[1],
-            [ATTR_SERVER_PORT]: Number(m[2]),
-          }
-        : { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED, [ATTR_SERVER_ADDRESS]: address },
-    );
-  }
-
-  /** Attributes of a successful operation. */
-  op(name: string): Attributes {
-    let attrs = this.byOp.get(name);
-    if (!attrs) {
-      attrs = Object.freeze({ ...this.base, [ATTR_DB_OPERATION_NAME]: name });
-      this.byOp.set(name, attrs);
-    }
-    return attrs;
-  }
-
-  /** Attributes of a failed operation. */
-  failed(name: string, error: unknown): Attributes {
-    return { ...this.op(name), [ATTR_ERROR_TYPE]: errorType(error) };
-  }
-
-  /** Attributes of a state change. */
-  state(state: 'up' | 'down'): Attributes {
-    let attrs = this.byState.get(state);
-    if (!attrs) {
-      attrs = Object.freeze({ ...this.base, [ATTR_NODE_STATE]: state });
-      this.byState.set(state, attrs);
-    }
-    return attrs;
-  }
-}
-
-/**
- * Sums kept in the process per attribute set (by object identity: the sets
- * are made once), read by an observable instrument at collection time. Adding
- * is a Map update instead of an SDK call that hashes the attributes.
- */
-export class Tally {
-  private readonly sums = new Map<Attributes, number>();
-
-  /** Adds `n` for an attribute set. */
-  add(n: number, attributes: Attributes): void {
-    this.sums.set(attributes, (this.sums.get(attributes) ?? 0) + n);
-  }
-
-  /** Every attribute set with its sum. */
-  entries(): IterableIterator<[Attributes, number]> {
-    return this.sums.entries();
-  }
-}
-
-function observe(
-  meter: Meter,
-  kind: 'counter' | 'updown',
-  name: string,
-  description: string,
-  unit: string,
-  tally: Tally,
-): void {
-  const options = { description, unit };
-  const instrument =
-    kind === 'counter'
-      ? meter.createObservableCounter(name, options)
-      : meter.createObservableUpDownCounter(name, options);
-  instrument.addCallback((result) => {
-    for (const [attributes, sum] of tally.entries()) result.observe(sum, attributes);
-  });
-}
-
-/** A low-cardinality error type: the memcas error's name, or the class name. */
-export function errorType(error: unknown): string {
-  if (error instanceof Error) return error.name || 'Error';
-  return '_OTHER';
-}
 
 /**
  * The instruments and tallies of one Meter, shared by every client that uses

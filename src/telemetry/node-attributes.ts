@@ -1,0 +1,63 @@
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_NODE_STATE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  DB_SYSTEM_NAME_VALUE_MEMCACHED,
+} from './semconv.js';
+
+/** Precomputed attributes of one node, so recording allocates nothing. */
+export class NodeAttributes {
+  private readonly byOp = new Map<string, Attributes>();
+  private readonly byState = new Map<string, Attributes>();
+  /** Attributes naming the node (and the system). */
+  readonly base: Attributes;
+
+  /** @param address - `host:port`, or `memory` for the embedded store */
+  constructor(address: string) {
+    const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
+    this.base = Object.freeze(
+      m
+        ? {
+            [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED,
+            [ATTR_SERVER_ADDRESS]: m[1],
+            [ATTR_SERVER_PORT]: Number(m[2]),
+          }
+        : { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED, [ATTR_SERVER_ADDRESS]: address },
+    );
+  }
+
+  /** Attributes of a successful operation. */
+  op(name: string): Attributes {
+    let attrs = this.byOp.get(name);
+    if (!attrs) {
+      attrs = Object.freeze({ ...this.base, [ATTR_DB_OPERATION_NAME]: name });
+      this.byOp.set(name, attrs);
+    }
+    return attrs;
+  }
+
+  /** Attributes of a failed operation. */
+  failed(name: string, error: unknown): Attributes {
+    return { ...this.op(name), [ATTR_ERROR_TYPE]: errorType(error) };
+  }
+
+  /** Attributes of a state change. */
+  state(state: 'up' | 'down'): Attributes {
+    let attrs = this.byState.get(state);
+    if (!attrs) {
+      attrs = Object.freeze({ ...this.base, [ATTR_NODE_STATE]: state });
+      this.byState.set(state, attrs);
+    }
+    return attrs;
+  }
+}
+
+/** A low-cardinality error type: the memcas error's name, or the class name. */
+export function errorType(error: unknown): string {
+  if (error instanceof Error) return error.name || 'Error';
+  return '_OTHER';
+}
