@@ -28,8 +28,15 @@ const { values: flags } = parseArgs({
 const workers = Number(flags.workers ?? (flags.smoke ? 4 : 8));
 const updates = Number(flags.updates ?? (flags.smoke ? 25 : 200));
 const policyNames = flags.policy ? flags.policy.split(',') : Object.keys(BACKOFF_POLICIES);
-// Fails early on an unknown name, listing the choices.
-for (const name of policyNames) policyByName(name);
+// Fail early on an unknown name, listing the choices.
+for (const name of policyNames) {
+  try {
+    policyByName(name);
+  } catch (err) {
+    console.error(`--policy: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
 
 interface Profile {
   name: string;
