@@ -144,7 +144,7 @@ export class Client {
   async delete(key: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     const full = this.fullKey(key, 'delete');
     const cas = options.cas === undefined ? 0n : checkCas(options.cas);
-    const backend = this.topology.route(full);
+    const backend = this.topology.route(full, true);
     if (cas !== 0n && this.origins?.moved(full, cas, backend)) return 'conflict';
     const r = await backend.delete(full, cas);
     return r === 'exists' ? 'conflict' : r;
@@ -177,7 +177,7 @@ export class Client {
   async touch(key: string, ttlSeconds: number): Promise<TouchResult> {
     const full = this.fullKey(key, 'touch');
     const ttl = checkTtl(ttlSeconds);
-    return (await this.topology.route(full).touch(full, ttl)) ? 'touched' : 'not_found';
+    return (await this.topology.route(full, true).touch(full, ttl)) ? 'touched' : 'not_found';
   }
 
   /**
@@ -293,7 +293,7 @@ export class Client {
     const ttl = checkTtl(options.ttlSeconds);
     const codec = this.codec(options);
     const bytes = this.encode(codec, key, full, value);
-    const backend = this.topology.route(full);
+    const backend = this.topology.route(full, true);
     // A token from the node that owned the key before it moved is a conflict.
     if (cas !== 0n && this.origins?.moved(full, cas, backend))
       return { outcome: 'exists', cas: 0n };
@@ -333,7 +333,7 @@ export class Client {
       initial: options.initial === undefined ? undefined : checkU64(options.initial, 'initial'),
       ttl: checkTtl(options.ttlSeconds),
     };
-    const backend = this.topology.route(full);
+    const backend = this.topology.route(full, true);
     return direction === 'incr' ? backend.incr(request) : backend.decr(request);
   }
 

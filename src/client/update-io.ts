@@ -26,7 +26,7 @@ export function keyUpdateIO<T>(
     },
     encode,
     async write(snapshot, bytes): Promise<WriteOutcome> {
-      const backend: Backend = topology.route(fullKey);
+      const backend: Backend = topology.route(fullKey, true);
       // A CAS token means nothing on another node: read again from the new owner.
       if (backend !== snapshot.origin) return { kind: 'moved' };
       if (bytes === undefined) {

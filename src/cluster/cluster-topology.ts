@@ -1,6 +1,7 @@
 import type { Backend, BackendObserver } from '../backend/index.js';
 import { NodeUnavailableError } from '../errors/index.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
+import { FallbackWrites } from './fallback-writes.js';
 import { HealthObserver } from './health-observer.js';
 import { NodeHealth } from './node-health.js';
 import { Ring, type RingNode } from './ring.js';
@@ -31,6 +32,8 @@ export class ClusterTopology implements Topology {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** The member when there is exactly one. */
   private only: Member | undefined;
+  /** Keys written to a fallback node while their owner was down ('rehash'). */
+  private readonly fallbackWrites = new FallbackWrites<Member>();
   private closed = false;
 
   /**
@@ -47,7 +50,7 @@ export class ClusterTopology implements Topology {
     for (const n of nodes) this.join(n);
   }
 
-  route(key: string): Backend {
+  route(key: string, write = false): Backend {
     // One node: no ring to consult (hashring's md5 and LRU cost more than the rest of routing).
     if (this.only !== undefined && this.only.health.state === 'up') return this.only.backend;
     const owner = this.owner(key);
@@ -58,7 +61,9 @@ export class ClusterTopology implements Topology {
     if (this.options.onNodeDown === 'fail') throw this.unavailable(member);
     for (const address of this.ring.successors(key)) {
       const next = this.members.get(address);
-      if (next?.health.state === 'up') return next.backend;
+      if (next?.health.state !== 'up') continue;
+      if (write) this.fallbackWrites.note(owner, key, next);
+      return next.backend;
     }
     throw new NodeUnavailableError(
       owner,
@@ -164,6 +169,24 @@ export class ClusterTopology implements Topology {
     member.health.recovered();
     const flushed = this.options.onNodeDown === 'rehash' ? '; flushed before rejoining' : '';
     this.notify(member.address, 'up', `a probe answered${flushed}`);
+    this.dropFallbackCopies(member.address);
+  }
+
+  /**
+   * The copies written to fallback nodes while `owner` was down would be read
+   * again, stale, if it failed again: delete them now that it is back. Best
+   * effort, and only for this client's own writes (see docs/sharding.md).
+   */
+  private dropFallbackCopies(owner: string): void {
+    for (const [key, fallback] of this.fallbackWrites.take(owner)) {
+      // Unless the ring has since made that node the key's owner.
+      if (
+        this.ring.owner(key) === fallback.address ||
+        this.members.get(fallback.address) !== fallback
+      )
+        continue;
+      fallback.backend.delete(key, 0n).catch(() => undefined);
+    }
   }
 
   private unavailable(member: Member): NodeUnavailableError {

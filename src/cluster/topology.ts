@@ -14,8 +14,11 @@ export interface NodeInfo {
  * Where keys live: the client asks it for the backend owning a (full) key.
  */
 export interface Topology {
-  /** The backend to use for a full key now. Throws {@link NodeUnavailableError} when there is none. */
-  route(key: string): Backend;
+  /**
+   * The backend to use for a full key now. `write` says the caller will
+   * change the key there. Throws {@link NodeUnavailableError} when there is none.
+   */
+  route(key: string, write?: boolean): Backend;
   /** The node that owns a full key on the ring, whatever its state. */
   owner(key: string): string;
   /** Every backend, for per-node commands (flush, stats, version). */

@@ -187,6 +187,40 @@ describe("onNodeDown: 'rehash'", () => {
   });
 });
 
+describe("onNodeDown: 'rehash', a second outage", () => {
+  it('copies written to the fallback while the owner was down are deleted when it rejoins, so they are never served later', async () => {
+    const client = open({ onNodeDown: 'rehash' });
+    const b = cluster.nodes[1]!;
+    const [key] = keysOn(client, b.address, 1, 'R');
+    const upCount = (): number =>
+      changes.filter((c) => c.node === b.address && c.state === 'up').length;
+    await client.set(key!, 'v1');
+    // First outage: v2 lands on the next node on the ring.
+    await b.pause();
+    await vi.waitFor(
+      async () => {
+        await client.set(key!, 'v2');
+      },
+      { timeout: 3000, interval: 20 },
+    );
+    b.resume();
+    await vi.waitFor(() => expect(upCount()).toBe(1), { timeout: 3000, interval: 20 });
+    await sleep(50);
+    await client.set(key!, 'v3'); // back on its owner
+    // Second outage: reads go to the fallback again, which must not hold v2 any more.
+    await b.pause();
+    const seen: unknown[] = [];
+    await vi.waitFor(
+      async () => {
+        seen.push(await client.get(key!));
+      },
+      { timeout: 3000, interval: 20 },
+    );
+    expect(seen).not.toContain('v2');
+    expect(seen.at(-1)).toBeUndefined();
+  });
+});
+
 describe('keys that change owner', () => {
   it('cas with a token from the node that owned the key before it was removed reports a conflict', async () => {
     const client = open();
