@@ -6,7 +6,7 @@ import type {
   StoreRequest,
   StoreResult,
 } from '../backend/index.js';
-import { AuthenticationError } from '../errors/index.js';
+import { AuthenticationError, ClientClosedError } from '../errors/index.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { Opcode } from './opcodes.js';
 import {
@@ -42,6 +42,7 @@ interface Settle<T> {
 export class MemcachedBackend implements Backend {
   readonly address: string;
   private conn: Connection | undefined;
+  private closed = false;
   private refusedCredentials: { error: AuthenticationError; until: number } | undefined;
 
   /**
@@ -194,6 +195,7 @@ export class MemcachedBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const conn = this.conn;
     this.conn = undefined;
     await conn?.close();
@@ -268,6 +270,8 @@ export class MemcachedBackend implements Backend {
 
   private connection(): Connection {
     if (this.conn === undefined || this.conn.dead) {
+      // A closed client never reconnects (an update sleeping in backoff would otherwise).
+      if (this.closed) throw new ClientClosedError(`memcached ${this.address}`);
       // Wrong credentials stay wrong: no reconnect-and-fail loop.
       const refused = this.refusedCredentials;
       if (refused && performance.now() < refused.until) throw refused.error;

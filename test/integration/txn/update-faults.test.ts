@@ -60,3 +60,22 @@ describe('update() when a write answer is lost', () => {
     expect(await client.get('profile')).toEqual({ name: 'Alice Smith' });
   });
 });
+
+describe('update() when the client closes', () => {
+  it('an update sleeping in backoff rejects with ClientClosedError and opens no new connection', async () => {
+    const client = open();
+    const other = open();
+    await client.set('hot', 0);
+    const pending = client.update<number>(
+      'hot',
+      async (n, ctx) => {
+        if (ctx.attempt === 1) await other.set('hot', 100);
+        return n! + 1;
+      },
+      { policy: constant({ delayMs: 300 }) },
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await client.close();
+    await expect(pending).rejects.toMatchObject({ name: 'ClientClosedError' });
+  });
+});
