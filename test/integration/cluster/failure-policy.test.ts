@@ -42,6 +42,19 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
+/**
+ * Retries `call` until it succeeds: while a paused owner is still being marked
+ * down, calls time out; once it is down, `'rehash'` routes them elsewhere.
+ */
+async function untilRerouted(call: () => Promise<unknown>): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      await call();
+    },
+    { timeout: 3000, interval: 20 },
+  );
+}
+
 describe("onNodeDown: 'fail'", () => {
   it('SIGKILL under an update workload: only the dead node keys fail, fast; the others stay exact; it rejoins after restart', async () => {
     const client = open();
@@ -162,13 +175,7 @@ describe("onNodeDown: 'rehash'", () => {
     const [key] = keysOn(client, b.address, 1, 'K');
     await client.set(key!, 'v1');
     await b.pause();
-    // Requests time out until the node is marked down; then K moves.
-    await vi.waitFor(
-      async () => {
-        await client.set(key!, 'v2');
-      },
-      { timeout: 3000, interval: 20 },
-    );
+    await untilRerouted(() => client.set(key!, 'v2'));
     expect(changes.map((ch) => `${ch.node}:${ch.state}`)).toContain(`${b.address}:down`);
     expect(await client.get(key!)).toBe('v2');
     b.resume();
@@ -185,9 +192,7 @@ describe("onNodeDown: 'rehash'", () => {
     // Back on its owner, which was flushed: a miss, never the stale v1.
     expect(await client.get(key!)).toBeUndefined();
   });
-});
 
-describe("onNodeDown: 'rehash', a second outage", () => {
   it('copies written to the fallback while the owner was down are deleted when it rejoins, so they are never served later', async () => {
     const client = open({ onNodeDown: 'rehash' });
     const b = cluster.nodes[1]!;
@@ -197,12 +202,7 @@ describe("onNodeDown: 'rehash', a second outage", () => {
     await client.set(key!, 'v1');
     // First outage: v2 lands on the next node on the ring.
     await b.pause();
-    await vi.waitFor(
-      async () => {
-        await client.set(key!, 'v2');
-      },
-      { timeout: 3000, interval: 20 },
-    );
+    await untilRerouted(() => client.set(key!, 'v2'));
     b.resume();
     await vi.waitFor(() => expect(upCount()).toBe(1), { timeout: 3000, interval: 20 });
     await sleep(50);
@@ -210,12 +210,7 @@ describe("onNodeDown: 'rehash', a second outage", () => {
     // Second outage: reads go to the fallback again, which must not hold v2 any more.
     await b.pause();
     const seen: unknown[] = [];
-    await vi.waitFor(
-      async () => {
-        seen.push(await client.get(key!));
-      },
-      { timeout: 3000, interval: 20 },
-    );
+    await untilRerouted(async () => seen.push(await client.get(key!)));
     expect(seen).not.toContain('v2');
     expect(seen.at(-1)).toBeUndefined();
   });
