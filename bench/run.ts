@@ -60,8 +60,11 @@ async function main(): Promise<void> {
     await section('sweep', 'Backoff policies: one hot key, 4 processes, combining off', 1, ([n]) =>
       benchPolicySweep(n!, seconds, 'bench/results/updates-vs-updaters.svg'),
     );
-    await section('telemetry', 'Telemetry cost: uncontended update(), 64 in flight', 1, ([n]) =>
-      benchTelemetry(n!, seconds),
+    await section(
+      'telemetry',
+      'Telemetry cost: uncontended update(), 1, 8 and 64 in flight',
+      1,
+      ([n]) => benchTelemetry(n!, seconds),
     );
     await section('tls', 'TLS cost: memcas gets+cas pairs, 64 in flight', 0, () =>
       benchTls(seconds),

@@ -8,6 +8,8 @@ export interface Throughput {
   readonly count: number;
   /** Seconds measured. */
   readonly seconds: number;
+  /** CPU time this process used while measured (user + system), in microseconds. */
+  readonly cpuMicros: number;
 }
 
 /**
@@ -34,9 +36,16 @@ export async function throughput(
   };
   await run(Math.min(300, seconds * 200));
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const count = await run(seconds * 1000);
+  const used = process.cpuUsage(cpu);
   const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: count / elapsed, count, seconds: elapsed };
+  return {
+    perSecond: count / elapsed,
+    count,
+    seconds: elapsed,
+    cpuMicros: used.user + used.system,
+  };
 }
 
 /** Percentile of a sorted array (nearest rank). */

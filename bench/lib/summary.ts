@@ -2,6 +2,7 @@ import { fmt, printTable } from './measure.js';
 
 import type { ContentionRow } from '../contention.js';
 import type { SingleNodeRow } from '../single-node.js';
+import type { TelemetryResults, TelemetryRow } from '../telemetry.js';
 
 /** One table of the headline figures, from whatever sections ran. */
 export function printSummary(results: Record<string, unknown>): void {
@@ -40,13 +41,15 @@ export function printSummary(results: Record<string, unknown>): void {
       ]);
     }
   }
-  const telemetry = results.telemetry as
-    Array<{ setup: string; updatesPerSec: number }> | undefined;
-  if (telemetry?.[0] && telemetry[1]) {
+  const telemetry = (results.telemetry as TelemetryResults | undefined)?.updates;
+  const at64 = (setup: string): TelemetryRow | undefined =>
+    telemetry?.find((r) => r.inFlight === 64 && r.setup.startsWith(setup));
+  const metrics = at64('metrics (');
+  if (metrics) {
     rows.push([
-      'uncontended update()/s, metrics on',
-      fmt(telemetry[1].updatesPerSec),
-      `${fmt((telemetry[1].updatesPerSec / telemetry[0].updatesPerSec) * 100, 0)}% of no SDK`,
+      'uncontended update()/s at 64 in flight, metrics on',
+      fmt(metrics.updatesPerSec),
+      `${fmt(metrics.ofNoSdk * 100, 0)}% of no SDK; +${fmt(metrics.addedCpuMicros, 1)} µs CPU per update`,
     ]);
   }
   const tls = results.tls as { plainPairsPerSec: number; tlsPairsPerSec: number } | undefined;

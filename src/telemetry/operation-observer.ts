@@ -14,7 +14,7 @@ type Token = number | { readonly started: number; readonly span: Span };
 
 /**
  * Times every operation of one node into `db.client.operation.duration`
- * (and traces it, with `traceOperations`), and counts CAS races as
+ * (unless `measureOperations` is off; and traces it, with `traceOperations`), and counts CAS races as
  * conflicts: an outcome, not an error. Attribute sets are made once per node
  * and operation, so recording allocates nothing extra.
  */
@@ -30,23 +30,24 @@ export class OperationObserver implements BackendObserver {
   }
 
   start(op: string): Token {
-    const started = performance.now();
     const span = this.telemetry.operationSpan(this.attributes, OPERATION_NAMES[op] ?? op);
-    return span ? { started, span } : started;
+    if (span) return { started: performance.now(), span };
+    return this.telemetry.measureOperations ? performance.now() : 0;
   }
 
   finish(op: string, token: unknown, error: unknown): void {
     const t = token as Token;
-    const started = typeof t === 'number' ? t : t.started;
-    const name = OPERATION_NAMES[op] ?? op;
-    const seconds = (performance.now() - started) / 1000;
-    if (error === undefined) {
-      this.telemetry.metrics.operationDuration.record(seconds, this.attributes.op(name));
-      if (typeof t !== 'number') t.span.end();
-    } else {
-      this.telemetry.metrics.operationDuration.record(seconds, this.attributes.failed(name, error));
-      if (typeof t !== 'number') failSpan(t.span, error);
+    if (this.telemetry.measureOperations) {
+      const started = typeof t === 'number' ? t : t.started;
+      const name = OPERATION_NAMES[op] ?? op;
+      const seconds = (performance.now() - started) / 1000;
+      const attributes =
+        error === undefined ? this.attributes.op(name) : this.attributes.failed(name, error);
+      this.telemetry.metrics.operationDuration.record(seconds, attributes);
     }
+    if (typeof t === 'number') return;
+    if (error === undefined) t.span.end();
+    else failSpan(t.span, error);
   }
 
   conflict(op: string): void {

@@ -107,6 +107,37 @@ describe('telemetry on real memcached', () => {
     });
   });
 
+  it('measureOperations: false records no operation durations and keeps everything else', async () => {
+    const quiet = createClient({
+      servers: [cluster.nodes[0]!.address],
+      meterProvider: otel.meterProvider,
+      tracerProvider: otel.tracerProvider,
+      traceOperations: true,
+      measureOperations: false,
+    });
+    try {
+      await other.set(SECRET_KEY, 1);
+      await quiet.update<number>(SECRET_KEY, async (n, ctx) => {
+        if (ctx.attempt === 1) await other.set(SECRET_KEY, 100);
+        return n! + 1;
+      });
+      expect(await otel.points('db.client.operation.duration')).toEqual([]);
+      expect((await otel.points('memcas.cas.conflicts')).map((p) => p.value)).toEqual([1]);
+      const attempts = await otel.points('memcas.update.attempts');
+      expect(attempts.map((p) => (p.value as { sum: number }).sum)).toEqual([2]);
+      // Operation spans are a separate switch.
+      const ops = otel.spans().filter((s) => s.name.endsWith(' memcached'));
+      expect(ops.map((s) => s.name)).toEqual([
+        'get memcached',
+        'cas memcached',
+        'get memcached',
+        'cas memcached',
+      ]);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('one span per update with attempts, outcome and a conflict event; CLIENT spans per operation', async () => {
     await oneConflict();
     const spans = otel.spans();
