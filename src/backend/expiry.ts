@@ -11,3 +11,17 @@ export function expiresAt(ttlSeconds: number, nowMs: number): number {
   if (ttlSeconds > RELATIVE_TTL_LIMIT_SECONDS) return ttlSeconds * 1000;
   return nowMs + ttlSeconds * 1000;
 }
+
+/**
+ * The TTL that makes an item live at most `capSeconds` from now, following
+ * memcached's TTL rules: "never" and longer TTLs become the cap, an absolute
+ * Unix time further away than the cap becomes the cap, and anything already
+ * shorter (or an absolute time already past) is kept.
+ */
+export function cappedTtl(ttlSeconds: number, capSeconds: number, nowMs: number): number {
+  if (ttlSeconds === 0) return capSeconds;
+  if (ttlSeconds > RELATIVE_TTL_LIMIT_SECONDS) {
+    return ttlSeconds - nowMs / 1000 > capSeconds ? capSeconds : ttlSeconds;
+  }
+  return Math.min(ttlSeconds, capSeconds);
+}

@@ -11,7 +11,7 @@ export {
   DEFAULT_MEMORY_STORE_OPTIONS,
   type MemoryStoreOptions,
 } from './memory-store.js';
-export { RELATIVE_TTL_LIMIT_SECONDS } from './expiry.js';
+export { RELATIVE_TTL_LIMIT_SECONDS, cappedTtl } from './expiry.js';
 export { parseCounter, applyDelta, MAX_U64 } from './counter-value.js';
 export { itemSize, ITEM_OVERHEAD_BYTES } from './item-size.js';
 export { type BackendObserver, bothObservers } from './backend-observer.js';

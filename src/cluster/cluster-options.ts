@@ -1,3 +1,5 @@
+import { RELATIVE_TTL_LIMIT_SECONDS } from '../backend/index.js';
+
 /** A node changed state: marked down after failures, or back up after a probe. */
 export interface NodeStateChange {
   /** `host:port`. */
@@ -33,6 +35,15 @@ export interface ClusterOptions {
    */
   readonly onNodeDown?: NodeDownPolicy;
   /**
+   * Under `'rehash'`, the longest TTL of a value written to a fallback node
+   * while its owner is down, in seconds (mcrouter's `failover_exptime`). A
+   * copy left there by a client that dies before the owner rejoins expires
+   * within this, instead of being served stale in the owner's next outage.
+   * Writes made again during the outage renew it. `0` keeps TTLs as given.
+   * @defaultValue 60
+   */
+  readonly fallbackTtlSeconds?: number;
+  /**
    * Called when a node is marked down or comes back up.
    * @defaultValue none
    */
@@ -41,11 +52,14 @@ export interface ClusterOptions {
 
 /** Defaults of {@link ClusterOptions}. */
 export const DEFAULT_CLUSTER_OPTIONS: Readonly<
-  Required<Pick<ClusterOptions, 'failureThreshold' | 'retryAfterMs' | 'onNodeDown'>>
+  Required<
+    Pick<ClusterOptions, 'failureThreshold' | 'retryAfterMs' | 'onNodeDown' | 'fallbackTtlSeconds'>
+  >
 > = Object.freeze({
   failureThreshold: 2,
   retryAfterMs: 1000,
   onNodeDown: 'fail' as NodeDownPolicy,
+  fallbackTtlSeconds: 60,
 });
 
 /** Cluster options with every field set. */
@@ -53,6 +67,7 @@ export interface ResolvedClusterOptions {
   readonly failureThreshold: number;
   readonly retryAfterMs: number;
   readonly onNodeDown: NodeDownPolicy;
+  readonly fallbackTtlSeconds: number;
   readonly onNodeStateChange: ((change: NodeStateChange) => void) | undefined;
 }
 
@@ -75,9 +90,20 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
   if (onNodeDown !== 'fail' && onNodeDown !== 'rehash') {
     throw new TypeError(`onNodeDown must be 'fail' or 'rehash', got ${String(onNodeDown)}`);
   }
+  const fallbackTtlSeconds =
+    options.fallbackTtlSeconds ?? DEFAULT_CLUSTER_OPTIONS.fallbackTtlSeconds;
+  if (
+    !Number.isInteger(fallbackTtlSeconds) ||
+    fallbackTtlSeconds < 0 ||
+    fallbackTtlSeconds > RELATIVE_TTL_LIMIT_SECONDS
+  ) {
+    throw new TypeError(
+      `fallbackTtlSeconds must be a whole number of seconds from 0 to ${RELATIVE_TTL_LIMIT_SECONDS}, got ${String(fallbackTtlSeconds)}`,
+    );
+  }
   const onNodeStateChange = options.onNodeStateChange;
   if (onNodeStateChange !== undefined && typeof onNodeStateChange !== 'function') {
     throw new TypeError('onNodeStateChange must be a function');
   }
-  return { failureThreshold, retryAfterMs, onNodeDown, onNodeStateChange };
+  return { failureThreshold, retryAfterMs, onNodeDown, fallbackTtlSeconds, onNodeStateChange };
 }

@@ -1,6 +1,7 @@
 import type { Backend, BackendObserver } from '../backend/index.js';
 import { NodeUnavailableError } from '../errors/index.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
+import { FallbackBackend } from './fallback-backend.js';
 import { FallbackWrites } from './fallback-writes.js';
 import { HealthObserver } from './health-observer.js';
 import { NodeHealth } from './node-health.js';
@@ -18,6 +19,8 @@ interface Member {
   readonly address: string;
   readonly weight: number;
   readonly backend: Backend;
+  /** The backend that keys rerouted here use: TTLs capped under 'rehash'. */
+  readonly rerouted: Backend;
   readonly health: NodeHealth;
 }
 
@@ -63,7 +66,7 @@ export class ClusterTopology implements Topology {
       const next = this.members.get(address);
       if (next?.health.state !== 'up') continue;
       if (write) this.fallbackWrites.note(owner, key, next);
-      return next.backend;
+      return next.rerouted;
     }
     throw new NodeUnavailableError(
       owner,
@@ -123,11 +126,14 @@ export class ClusterTopology implements Topology {
       this.options.retryAfterMs,
       this.now,
     );
+    const backend = node.connect(new HealthObserver(health, () => this.markedDown(member)));
+    const cap = this.options.fallbackTtlSeconds;
     const member: Member = {
       address: node.address,
       weight: node.weight,
       health,
-      backend: node.connect(new HealthObserver(health, () => this.markedDown(member))),
+      backend,
+      rerouted: cap > 0 ? new FallbackBackend(backend, cap) : backend,
     };
     this.members.set(node.address, member);
     this.only = this.members.size === 1 ? member : undefined;

@@ -64,6 +64,13 @@ export class TextClient {
     return reply.trim();
   }
 
+  /** Seconds an item has left (`-1`: never expires), or undefined on a miss: meta `mg <key> t`. */
+  async ttl(key: string): Promise<number | undefined> {
+    const reply = await this.command(`mg ${key} t\r\n`, /\r\n/);
+    const m = /^HD t(-?\d+)/.exec(reply);
+    return m ? Number(m[1]) : undefined;
+  }
+
   /** Closes the socket. */
   close(): void {
     this.socket.destroy();

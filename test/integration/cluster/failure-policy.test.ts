@@ -9,6 +9,7 @@ import {
   type NodeStateChange,
 } from '../../../src/index.js';
 import { keysOn } from '../../helpers/keys-on.js';
+import { TextClient } from '../../helpers/text-protocol.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
 const cluster = useMemcached(3);
@@ -213,6 +214,66 @@ describe("onNodeDown: 'rehash'", () => {
     await untilRerouted(async () => seen.push(await client.get(key!)));
     expect(seen).not.toContain('v2');
     expect(seen.at(-1)).toBeUndefined();
+  });
+});
+
+describe("onNodeDown: 'rehash', TTLs on the fallback node", () => {
+  /** The remaining TTL of `key` on whichever node other than `owner` holds it. */
+  async function fallbackTtl(owner: string, key: string): Promise<number | undefined> {
+    for (const node of cluster.nodes) {
+      if (node.address === owner) continue;
+      const text = await TextClient.open(node.host, node.port);
+      try {
+        const ttl = await text.ttl(key);
+        if (ttl !== undefined) return ttl;
+      } finally {
+        text.close();
+      }
+    }
+    return undefined;
+  }
+
+  it('values rerouted while the owner is down live at most fallbackTtlSeconds there; shorter TTLs are kept; 0 keeps them all', async () => {
+    const capped = open({ onNodeDown: 'rehash', fallbackTtlSeconds: 30 });
+    const uncapped = open({ onNodeDown: 'rehash', fallbackTtlSeconds: 0 });
+    const b = cluster.nodes[1]!;
+    const [forever, short, kept] = keysOn(capped, b.address, 3, 'T');
+    await b.pause();
+    await untilRerouted(() => capped.set(forever!, 'x'));
+    await capped.set(short!, 'y', { ttlSeconds: 5 });
+    await untilRerouted(() => uncapped.set(kept!, 'z'));
+    const t1 = await fallbackTtl(b.address, forever!);
+    expect(t1).toBeGreaterThanOrEqual(29);
+    expect(t1).toBeLessThanOrEqual(30);
+    const t2 = await fallbackTtl(b.address, short!);
+    expect(t2).toBeGreaterThan(0);
+    expect(t2).toBeLessThanOrEqual(5);
+    expect(await fallbackTtl(b.address, kept!)).toBe(-1);
+    // update() writes through the same capped node, and its CAS check still holds there.
+    await capped.update<number>(forever!, () => 1);
+    expect(await fallbackTtl(b.address, forever!)).toBeLessThanOrEqual(30);
+  });
+
+  it('a copy left by a client that dies mid-outage expires on its own, so a later outage never serves it', async () => {
+    const doomed = open({ onNodeDown: 'rehash', fallbackTtlSeconds: 1 });
+    const survivor = open({ onNodeDown: 'rehash' });
+    const b = cluster.nodes[1]!;
+    const [key] = keysOn(doomed, b.address, 1, 'D');
+    await b.pause();
+    await untilRerouted(() => doomed.set(key!, 'stale'));
+    expect(await fallbackTtl(b.address, key!)).toBeLessThanOrEqual(1);
+    // It never sees the owner rejoin, so it never deletes its copy.
+    await doomed.close();
+    b.resume();
+    await vi.waitFor(async () => expect(await fallbackTtl(b.address, key!)).toBeUndefined(), {
+      timeout: 4000,
+      interval: 100,
+    });
+    // The owner's next outage: the survivor's reads go to the fallback, which no longer has it.
+    await b.pause();
+    const seen: unknown[] = [];
+    await untilRerouted(async () => seen.push(await survivor.get(key!)));
+    expect(seen).not.toContain('stale');
   });
 });
 

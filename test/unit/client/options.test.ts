@@ -8,6 +8,7 @@ describe('resolveClientOptions', () => {
     expect(o.maxValueBytes).toBe(1024 * 1024);
     expect(o.servers).toEqual([]);
     expect(o.codec.flags).toBe(0);
+    expect(o.cluster.fallbackTtlSeconds).toBe(60);
   });
 
   it('parses server strings, IPv6 and objects with weights', () => {
@@ -32,6 +33,9 @@ describe('resolveClientOptions', () => {
     [{ servers: [{ host: 'a', weight: 0 }] }, /weight/],
     [{ keyPrefix: 'a b' }, /keyPrefix/],
     [{ codec: {} as never }, /codec/],
+    [{ fallbackTtlSeconds: -1 }, /fallbackTtlSeconds/],
+    [{ fallbackTtlSeconds: 0.5 }, /fallbackTtlSeconds/],
+    [{ fallbackTtlSeconds: 60 * 60 * 24 * 30 + 1 }, /fallbackTtlSeconds/],
   ])('refuses %j with a TypeError naming the option', (options, message) => {
     expect(() => resolveClientOptions(options)).toThrow(TypeError);
     expect(() => resolveClientOptions(options)).toThrow(message);
