@@ -1,5 +1,5 @@
 import type { Codec } from '../codec/index.js';
-import { trackUpdate, type Telemetry } from '../telemetry/index.js';
+import { UpdateTracker, type Telemetry } from '../telemetry/index.js';
 import {
   Batch,
   Combiner,
@@ -11,8 +11,8 @@ import {
   type UpdateIO,
   type UpdateOptions,
   type UpdateResult,
-  type Waiter,
 } from '../txn/index.js';
+import { UpdateCall } from './update-call.js';
 
 /**
  * Starts `update()` calls for one client: resolves per-call retry options
@@ -70,33 +70,25 @@ export class Updater {
     retry: ResolvedRetryOptions,
   ): Promise<UpdateResult<T, R>> {
     return new Promise<UpdateResult<T, R>>((resolve, reject) => {
-      const tracked = trackUpdate(
-        this.telemetry,
-        this.now,
-        () => waiter.attempts,
+      const started = this.now();
+      const call = new UpdateCall<T>(
+        fn as UpdateFn<T>,
+        retry,
+        options.signal,
+        options.idempotent ?? false,
+        started,
+        new UpdateTracker(this.telemetry, started, this.now),
         resolve as (r: UpdateResult<T>) => void,
         reject,
       );
-      const waiter: Waiter<T> = {
-        fn: fn as UpdateFn<T>,
-        retry,
-        signal: options.signal,
-        idempotent: options.idempotent ?? false,
-        started: this.now(),
-        resolve: tracked.resolve,
-        reject: tracked.reject,
-        onConflict: tracked.onConflict,
-        attempts: 0,
-        previousDelayMs: 0,
-      };
       if (options.combine ?? this.combineByDefault) {
         this.combiner.submit(
           `${this.codecId(codec as Codec<unknown>)}|${ttl}|${fullKey}`,
           io,
-          waiter,
+          call,
         );
       } else {
-        void new Batch(io, [waiter], this.now, this.batchObserver).run();
+        void new Batch(io, [call], this.now, this.batchObserver).run();
       }
     });
   }

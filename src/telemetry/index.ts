@@ -9,4 +9,4 @@ export {
   type UpdateTelemetryOutcome,
 } from './telemetry.js';
 export { OperationObserver } from './operation-observer.js';
-export { trackUpdate, type TrackedUpdate } from './update-tracker.js';
+export { UpdateTracker } from './update-tracker.js';

@@ -13,63 +13,65 @@ import {
   DB_SYSTEM_NAME_VALUE_MEMCACHED,
   EVENT_CAS_CONFLICT,
 } from './semconv.js';
+import type { Span } from '@opentelemetry/api';
 import { failSpan, type Telemetry, type UpdateTelemetryOutcome } from './telemetry.js';
-
-/** The callbacks of one tracked `update()` call. */
-export interface TrackedUpdate<R> {
-  /** Call with the result. */
-  readonly resolve: (result: R) => void;
-  /** Call with the failure. */
-  readonly reject: (error: unknown) => void;
-  /** Call for each conflict, with the delay chosen. */
-  readonly onConflict: (attempt: number, kind: ConflictKind, delayMs: number) => void;
-}
 
 const SPAN_ATTRIBUTES = Object.freeze({ [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED });
 
 /**
- * Wraps an `update()` call's settle callbacks so it records one span (no key
- * in it), its outcome, attempts and duration.
+ * The telemetry of one `update()` call: a span (no key in it), and at the
+ * end its outcome, attempts and duration. One object per call, so a client
+ * with no SDK registered allocates little more than the API's no-op span.
  */
-export function trackUpdate<R extends { outcome: UpdateTelemetryOutcome; attempts: number }>(
-  telemetry: Telemetry,
-  now: () => number,
-  attempts: () => number,
-  resolve: (result: R) => void,
-  reject: (error: unknown) => void,
-): TrackedUpdate<R> {
-  const started = now();
-  const span = telemetry.tracer.startSpan('memcas update', { attributes: SPAN_ATTRIBUTES });
-  const finish = (outcome: UpdateTelemetryOutcome, tries: number): void => {
-    const attributes = telemetry.outcome(outcome);
-    telemetry.metrics.updateOutcomes.add(1, attributes);
-    telemetry.metrics.updateAttempts.record(tries, attributes);
-    telemetry.metrics.updateDuration.record((now() - started) / 1000, attributes);
-    span.setAttribute(ATTR_UPDATE_ATTEMPTS, tries);
-    span.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
-  };
-  return {
-    resolve(result) {
-      finish(result.outcome, result.attempts);
-      span.end();
-      resolve(result);
-    },
-    reject(error) {
-      const outcome = isRetryExhaustedError(error)
-        ? 'exhausted'
-        : isIndeterminateWriteError(error)
-          ? 'indeterminate'
-          : 'error';
-      finish(outcome, attempts());
-      failSpan(span, error);
-      reject(error);
-    },
-    onConflict(attempt, kind, delayMs) {
-      span.addEvent(EVENT_CAS_CONFLICT, {
-        [ATTR_ATTEMPT]: attempt,
-        [ATTR_CONFLICT_KIND]: kind,
-        [ATTR_BACKOFF_DELAY_MS]: delayMs,
-      });
-    },
-  };
+export class UpdateTracker {
+  private readonly span: Span;
+
+  /**
+   * @param telemetry - the client's instruments
+   * @param started - when the call was made (clock ms)
+   * @param now - the clock `started` was read from
+   */
+  constructor(
+    private readonly telemetry: Telemetry,
+    private readonly started: number,
+    private readonly now: () => number,
+  ) {
+    this.span = telemetry.tracer.startSpan('memcas update', { attributes: SPAN_ATTRIBUTES });
+  }
+
+  /** The call settled with a result. */
+  succeeded(outcome: UpdateTelemetryOutcome, attempts: number): void {
+    this.record(outcome, attempts);
+    this.span.end();
+  }
+
+  /** The call failed after `attempts` attempts. */
+  failed(error: unknown, attempts: number): void {
+    const outcome = isRetryExhaustedError(error)
+      ? 'exhausted'
+      : isIndeterminateWriteError(error)
+        ? 'indeterminate'
+        : 'error';
+    this.record(outcome, attempts);
+    failSpan(this.span, error);
+  }
+
+  /** The call took part in a conflict; `delayMs` is the backoff chosen. */
+  conflict(attempt: number, kind: ConflictKind, delayMs: number): void {
+    this.span.addEvent(EVENT_CAS_CONFLICT, {
+      [ATTR_ATTEMPT]: attempt,
+      [ATTR_CONFLICT_KIND]: kind,
+      [ATTR_BACKOFF_DELAY_MS]: delayMs,
+    });
+  }
+
+  private record(outcome: UpdateTelemetryOutcome, attempts: number): void {
+    const { metrics } = this.telemetry;
+    const attributes = this.telemetry.outcome(outcome);
+    metrics.updateOutcomes.add(1, attributes);
+    metrics.updateAttempts.record(attempts, attributes);
+    metrics.updateDuration.record((this.now() - this.started) / 1000, attributes);
+    this.span.setAttribute(ATTR_UPDATE_ATTEMPTS, attempts);
+    this.span.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
+  }
 }
