@@ -170,16 +170,19 @@ export async function benchTelemetry(
   return { updates, records };
 }
 
+/** A reader that keeps metrics in memory and never exports during the measurement. */
+function quietReader(): PeriodicExportingMetricReader {
+  return new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 60_000,
+  });
+}
+
 /** Times `record()` on an sdk-metrics histogram with the attribute sets memcas uses. */
 function recordCosts(): RecordCostRow[] {
   const provider = new MeterProvider({
     // A MeterProvider without a reader keeps no storage: records would cost nothing.
-    readers: [
-      new PeriodicExportingMetricReader({
-        exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-        exportIntervalMillis: 60_000,
-      }),
-    ],
+    readers: [quietReader()],
     views: [
       { instrumentName: 'dropped', aggregation: { type: AggregationType.DROP } },
       {
@@ -190,22 +193,29 @@ function recordCosts(): RecordCostRow[] {
       },
     ],
   });
-  const meter = provider.getMeter('bench');
+  // Each reader keeps its own storage (a Prometheus and an OTLP exporter, say).
+  const twoReaders = new MeterProvider({ readers: [quietReader(), quietReader()] });
   const semconv: Attributes = {
     'db.system.name': 'memcached',
     'db.operation.name': 'gets',
     'server.address': '127.0.0.1',
     'server.port': 11211,
   };
-  const cases: Array<[string, string, Attributes | undefined]> = [
-    ['no attributes', 'plain', undefined],
-    ['1 attribute (memcas.update.outcome)', 'plain', { 'memcas.update.outcome': 'updated' }],
-    ['4 semconv attributes', 'plain', semconv],
-    ['4, through a View that denies server.*', 'filtered', semconv],
-    ['4, through a View with DROP aggregation', 'dropped', semconv],
+  const cases: Array<[string, MeterProvider, string, Attributes | undefined]> = [
+    ['no attributes', provider, 'plain', undefined],
+    [
+      '1 attribute (memcas.update.outcome)',
+      provider,
+      'plain',
+      { 'memcas.update.outcome': 'updated' },
+    ],
+    ['4 semconv attributes', provider, 'plain', semconv],
+    ['4, through a View that denies server.*', provider, 'filtered', semconv],
+    ['4, through a View with DROP aggregation', provider, 'dropped', semconv],
+    ['4, with two readers', twoReaders, 'plain', semconv],
   ];
-  const rows = cases.map(([name, instrument, attributes]) => {
-    const histogram = meter.createHistogram(instrument);
+  const rows = cases.map(([name, meterProvider, instrument, attributes]) => {
+    const histogram = meterProvider.getMeter('bench').createHistogram(instrument);
     const n = 500_000;
     for (let i = 0; i < n / 5; i++) histogram.record(0.0002, attributes);
     const started = process.hrtime.bigint();
@@ -213,5 +223,6 @@ function recordCosts(): RecordCostRow[] {
     return { case: name, nanos: Number(process.hrtime.bigint() - started) / n };
   });
   void provider.shutdown();
+  void twoReaders.shutdown();
   return rows;
 }
