@@ -14,8 +14,8 @@ type Token = number | { readonly started: number; readonly span: Span };
 
 /**
  * Times every operation of one node into `db.client.operation.duration`
- * (unless `measureOperations` is off; and traces it, with `traceOperations`), and counts CAS races as
- * conflicts: an outcome, not an error. Attribute sets are made once per node
+ * (unless `measureOperations` is off), traces it (with `traceOperations`),
+ * and counts CAS races as conflicts: an outcome, not an error. Attribute sets are made once per node
  * and operation, so recording allocates nothing extra.
  */
 export class OperationObserver implements BackendObserver {
