@@ -149,4 +149,6 @@ export {
   type ConflictKind,
   RetryExhaustedError,
   isRetryExhaustedError,
+  InvalidArgumentError,
+  isInvalidArgumentError,
 } from './errors/index.js';

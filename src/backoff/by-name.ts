@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import { constant } from './constant.js';
 import { decorrelatedJitter } from './decorrelated-jitter.js';
 import { equalJitter } from './equal-jitter.js';
@@ -41,7 +42,7 @@ export type BackoffPolicyName =
 export function policyByName(name: string): BackoffPolicy {
   const make = (BACKOFF_POLICIES as Record<string, (() => BackoffPolicy) | undefined>)[name];
   if (!make)
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `unknown backoff policy ${JSON.stringify(name)}; choose one of ${Object.keys(BACKOFF_POLICIES).join(', ')}`,
     );
   return make();

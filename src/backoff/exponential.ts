@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import { cappedExponential, checkCap, checkMs, type BackoffPolicy } from './policy.js';
 
 /** Options of {@link exponential}. */
@@ -39,7 +40,9 @@ export function exponential(options: ExponentialOptions = {}): BackoffPolicy {
   const capMs = checkMs('exponential', 'capMs', options.capMs ?? DEFAULT_EXPONENTIAL_OPTIONS.capMs);
   const factor = options.factor ?? DEFAULT_EXPONENTIAL_OPTIONS.factor;
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
-    throw new TypeError(`exponential: factor must be a finite number >= 1, got ${String(factor)}`);
+    throw new InvalidArgumentError(
+      `exponential: factor must be a finite number >= 1, got ${String(factor)}`,
+    );
   }
   checkCap('exponential', baseMs, capMs);
   return Object.freeze({

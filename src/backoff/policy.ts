@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 /** What a backoff policy is given to choose the next delay. */
 export interface BackoffInput {
   /** The attempt that just failed: 1 for the first. */
@@ -35,7 +36,7 @@ export interface BackoffPolicy {
  */
 export function checkMs(policy: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `${policy}: ${name} must be a finite number of ms >= 0, got ${String(value)}`,
     );
   }
@@ -49,7 +50,7 @@ export function checkMs(policy: string, name: string, value: unknown): number {
  */
 export function checkCap(policy: string, baseMs: number, capMs: number): void {
   if (capMs < baseMs)
-    throw new TypeError(`${policy}: capMs (${capMs}) must be >= baseMs (${baseMs})`);
+    throw new InvalidArgumentError(`${policy}: capMs (${capMs}) must be >= baseMs (${baseMs})`);
 }
 
 /**

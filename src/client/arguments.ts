@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import { MAX_U64 } from '../backend/index.js';
 
 /** The largest TTL memcached takes: an unsigned 32-bit number of seconds (or Unix time). */
@@ -11,7 +12,7 @@ const MAX_TTL = 0xffffffff;
 export function checkTtl(ttl: unknown, name = 'ttlSeconds'): number {
   if (ttl === undefined) return 0;
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `${name} must be a whole number of seconds from 0 to ${MAX_TTL}, got ${String(ttl)}`,
     );
   }
@@ -26,8 +27,12 @@ export function checkU64(value: unknown, name: string): bigint {
   let n: bigint;
   if (typeof value === 'bigint') n = value;
   else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value);
-  else throw new TypeError(`${name} must be a whole number or bigint, got ${String(value)}`);
-  if (n < 0n || n > MAX_U64) throw new TypeError(`${name} must be from 0 to 2^64-1, got ${n}`);
+  else
+    throw new InvalidArgumentError(
+      `${name} must be a whole number or bigint, got ${String(value)}`,
+    );
+  if (n < 0n || n > MAX_U64)
+    throw new InvalidArgumentError(`${name} must be from 0 to 2^64-1, got ${n}`);
   return n;
 }
 
@@ -37,7 +42,27 @@ export function checkU64(value: unknown, name: string): bigint {
  */
 export function checkCas(cas: unknown): bigint {
   if (typeof cas !== 'bigint' || cas <= 0n || cas > MAX_U64) {
-    throw new TypeError(`cas must be the bigint token returned by gets(), got ${String(cas)}`);
+    throw new InvalidArgumentError(
+      `cas must be the bigint token returned by gets(), got ${String(cas)}`,
+    );
   }
   return cas;
+}
+
+/**
+ * Checks an optional `signal` option: an `AbortSignal` (or anything shaped like one).
+ * @throws {@link InvalidArgumentError} naming the call
+ */
+export function checkSignal(signal: unknown, op: string): void {
+  if (signal === undefined) return;
+  const s = signal as Partial<AbortSignal> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.aborted !== 'boolean' ||
+    typeof s.addEventListener !== 'function' ||
+    typeof s.removeEventListener !== 'function'
+  ) {
+    throw new InvalidArgumentError(`${op}: signal must be an AbortSignal, got ${String(signal)}`);
+  }
 }

@@ -1,11 +1,11 @@
 import { itemSize, type Backend, type StoreMode, type StoreResult } from '../backend/index.js';
 import { ClusterTopology, type NodeInfo, type Topology } from '../cluster/index.js';
-import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
-import { ClientClosedError, ValueTooLargeError } from '../errors/index.js';
+import { checkCodec, decodeValue, encodeValue, type Codec } from '../codec/index.js';
+import { ClientClosedError, ValueTooLargeError, InvalidArgumentError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
 import { Telemetry } from '../telemetry/index.js';
 import type { UpdateFn, UpdateOptions, UpdateResult } from '../txn/index.js';
-import { checkCas, checkTtl, checkU64 } from './arguments.js';
+import { checkCas, checkSignal, checkTtl, checkU64 } from './arguments.js';
 import type {
   AddResult,
   CasResult,
@@ -72,13 +72,14 @@ export class Client {
     options: ReadOptions<T> = {},
   ): Promise<CasValue<T> | undefined> {
     const full = this.fullKey(key, 'gets');
+    const codec = this.codec(options);
     const backend = this.topology.route(full);
     const item = await backend.get(full);
     if (item === undefined) return undefined;
     // A key can only move when there are several nodes (addServer turns this on).
     if (this.origins && (this.topology as ClusterTopology).size > 1)
       this.origins.remember(full, item.cas, backend);
-    return { value: decodeValue(this.codec(options), key, item.value, item.flags), cas: item.cas };
+    return { value: decodeValue(codec, key, item.value, item.flags), cas: item.cas };
   }
 
   /**
@@ -89,6 +90,12 @@ export class Client {
     keys: readonly string[],
     options: GetManyOptions<T> = {},
   ): Promise<Array<GetManyEntry<T>>> {
+    this.ensureOpen('getMany');
+    if (!Array.isArray(keys)) {
+      throw new InvalidArgumentError(
+        `getMany: keys must be an array of strings, got ${typeof keys}`,
+      );
+    }
     const fullKeys = keys.map((k) => this.fullKey(k, 'getMany'));
     const entries = await getMany(this.topology, keys, fullKeys, this.codec(options));
     if (options.allOrNothing) {
@@ -207,7 +214,8 @@ export class Client {
     options: UpdateOptions<T> = {},
   ): Promise<UpdateResult<T, R>> {
     const full = this.fullKey(key, 'update');
-    if (typeof fn !== 'function') throw new TypeError('update: fn must be a function');
+    if (typeof fn !== 'function') throw new InvalidArgumentError('update: fn must be a function');
+    checkSignal(options.signal, 'update');
     const codec = this.codec(options);
     const ttl = checkTtl(options.ttlSeconds);
     const retry = this.updater.retryOptions(options);
@@ -302,7 +310,7 @@ export class Client {
 
   private cluster(op: string): ClusterTopology {
     if (!(this.topology instanceof ClusterTopology)) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `${op}: the embedded store has no servers; give servers to createClient()`,
       );
     }
@@ -338,7 +346,9 @@ export class Client {
   }
 
   private codec<T>(options: ReadOptions<T>): Codec<T> {
-    return options.codec ?? (this.options.codec as Codec<T>);
+    if (options.codec === undefined) return this.options.codec as Codec<T>;
+    checkCodec(options.codec, 'codec');
+    return options.codec;
   }
 
   private fullKey(key: string, op: string): string {

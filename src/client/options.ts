@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import { checkCodec, jsonCodec, type Codec } from '../codec/index.js';
 import { MemoryStore, type MemoryStoreOptions } from '../backend/index.js';
 import { checkKeyPrefix } from '../keys/index.js';
@@ -132,7 +133,7 @@ export function positive(name: string, value: unknown, fallback: number, integer
     value <= 0 ||
     (integer && !Number.isInteger(value))
   ) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
     );
   }
@@ -147,13 +148,13 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const servers = (options.servers ?? []).map(parseServer);
   const seen = new Set<string>();
   for (const s of servers) {
-    if (seen.has(s.address)) throw new TypeError(`servers lists ${s.address} twice`);
+    if (seen.has(s.address)) throw new InvalidArgumentError(`servers lists ${s.address} twice`);
     seen.add(s.address);
   }
   if (options.codec !== undefined) checkCodec(options.codec, 'codec');
   const credentials = credentialsFrom(options.username, options.password, 'createClient');
   if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null)) {
-    throw new TypeError('tls must be an object of tls.ConnectionOptions');
+    throw new InvalidArgumentError('tls must be an object of tls.ConnectionOptions');
   }
   return {
     servers,

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import { Credentials } from '../protocol/index.js';
 
 /** One memcached node in the `servers` option. */
@@ -45,7 +46,9 @@ export function parseServer(entry: string | ServerAddress, index: number): Resol
   if (typeof entry === 'string') {
     const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(entry.trim());
     if (!m)
-      throw new TypeError(`${where} must look like "host:port", got ${JSON.stringify(entry)}`);
+      throw new InvalidArgumentError(
+        `${where} must look like "host:port", got ${JSON.stringify(entry)}`,
+      );
     host = (m[1] ?? m[2]) as string;
     if (m[3] !== undefined) port = Number(m[3]);
   } else if (typeof entry === 'object' && entry !== null && typeof entry.host === 'string') {
@@ -54,14 +57,18 @@ export function parseServer(entry: string | ServerAddress, index: number): Resol
     weight = entry.weight ?? 1;
     credentials = credentialsFrom(entry.username, entry.password, where);
   } else {
-    throw new TypeError(`${where} must be "host:port" or { host, port?, weight? }`);
+    throw new InvalidArgumentError(`${where} must be "host:port" or { host, port?, weight? }`);
   }
-  if (host === '') throw new TypeError(`${where} has an empty host`);
+  if (host === '') throw new InvalidArgumentError(`${where} has an empty host`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TypeError(`${where} has port ${String(port)}; expected an integer from 1 to 65535`);
+    throw new InvalidArgumentError(
+      `${where} has port ${String(port)}; expected an integer from 1 to 65535`,
+    );
   }
   if (!Number.isInteger(weight) || weight < 1) {
-    throw new TypeError(`${where} has weight ${String(weight)}; expected a positive integer`);
+    throw new InvalidArgumentError(
+      `${where} has weight ${String(weight)}; expected a positive integer`,
+    );
   }
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return { host, port, weight, address, credentials };
@@ -78,7 +85,9 @@ export function credentialsFrom(
 ): Credentials | undefined {
   if (username === undefined && password === undefined) return undefined;
   if (typeof username !== 'string' || typeof password !== 'string' || username === '') {
-    throw new TypeError(`${where}: username and password must both be non-empty strings`);
+    throw new InvalidArgumentError(
+      `${where}: username and password must both be non-empty strings`,
+    );
   }
   return new Credentials(username, password);
 }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import { RELATIVE_TTL_LIMIT_SECONDS } from '../backend/index.js';
 
 /** A node changed state: marked down after failures, or back up after a probe. */
@@ -78,17 +79,21 @@ export interface ResolvedClusterOptions {
 export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterOptions {
   const failureThreshold = options.failureThreshold ?? DEFAULT_CLUSTER_OPTIONS.failureThreshold;
   if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `failureThreshold must be a whole number >= 1, got ${String(failureThreshold)}`,
     );
   }
   const retryAfterMs = options.retryAfterMs ?? DEFAULT_CLUSTER_OPTIONS.retryAfterMs;
   if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) {
-    throw new TypeError(`retryAfterMs must be a number of ms > 0, got ${String(retryAfterMs)}`);
+    throw new InvalidArgumentError(
+      `retryAfterMs must be a number of ms > 0, got ${String(retryAfterMs)}`,
+    );
   }
   const onNodeDown = options.onNodeDown ?? DEFAULT_CLUSTER_OPTIONS.onNodeDown;
   if (onNodeDown !== 'fail' && onNodeDown !== 'rehash') {
-    throw new TypeError(`onNodeDown must be 'fail' or 'rehash', got ${String(onNodeDown)}`);
+    throw new InvalidArgumentError(
+      `onNodeDown must be 'fail' or 'rehash', got ${String(onNodeDown)}`,
+    );
   }
   const fallbackTtlSeconds =
     options.fallbackTtlSeconds ?? DEFAULT_CLUSTER_OPTIONS.fallbackTtlSeconds;
@@ -97,13 +102,13 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
     fallbackTtlSeconds < 0 ||
     fallbackTtlSeconds > RELATIVE_TTL_LIMIT_SECONDS
   ) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `fallbackTtlSeconds must be a whole number of seconds from 0 to ${RELATIVE_TTL_LIMIT_SECONDS}, got ${String(fallbackTtlSeconds)}`,
     );
   }
   const onNodeStateChange = options.onNodeStateChange;
   if (onNodeStateChange !== undefined && typeof onNodeStateChange !== 'function') {
-    throw new TypeError('onNodeStateChange must be a function');
+    throw new InvalidArgumentError('onNodeStateChange must be a function');
   }
   return { failureThreshold, retryAfterMs, onNodeDown, fallbackTtlSeconds, onNodeStateChange };
 }

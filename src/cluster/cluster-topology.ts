@@ -1,5 +1,5 @@
 import type { Backend, BackendObserver } from '../backend/index.js';
-import { NodeUnavailableError } from '../errors/index.js';
+import { NodeUnavailableError, InvalidArgumentError } from '../errors/index.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
 import { FallbackBackend } from './fallback-backend.js';
 import { FallbackWrites } from './fallback-writes.js';
@@ -98,7 +98,7 @@ export class ClusterTopology implements Topology {
   /** Adds a node at run time: only the keys that now hash to it move. */
   add(node: ClusterNode): void {
     if (this.members.has(node.address))
-      throw new TypeError(`${node.address} is already in the cluster`);
+      throw new InvalidArgumentError(`${node.address} is already in the cluster`);
     this.join(node);
     this.ring.add(node);
   }
@@ -106,7 +106,7 @@ export class ClusterTopology implements Topology {
   /** Removes a node at run time: only its keys move. Its connection closes once in-flight requests settle. */
   async remove(address: string): Promise<void> {
     const member = this.members.get(address);
-    if (!member) throw new TypeError(`${address} is not in the cluster`);
+    if (!member) throw new InvalidArgumentError(`${address} is not in the cluster`);
     this.ring.remove(address);
     this.members.delete(address);
     this.only = this.members.size === 1 ? this.members.values().next().value : undefined;

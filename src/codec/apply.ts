@@ -1,4 +1,4 @@
-import { CodecError } from '../errors/index.js';
+import { CodecError, InvalidArgumentError } from '../errors/index.js';
 import type { Codec } from './codec.js';
 
 /**
@@ -56,6 +56,8 @@ export function checkCodec(codec: unknown, option: string): void {
     (c.flags as number) < 0 ||
     (c.flags as number) > 0xffffffff
   ) {
-    throw new TypeError(`${option} must be a Codec: { name, flags (uint32), encode, decode }`);
+    throw new InvalidArgumentError(
+      `${option} must be a Codec: { name, flags (uint32), encode, decode }`,
+    );
   }
 }

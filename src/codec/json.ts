@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import type { Codec } from './codec.js';
 
 /** Options of {@link jsonCodec}. */
@@ -23,7 +24,7 @@ export function jsonCodec<T = unknown>(options: JsonCodecOptions = {}): Codec<T>
     encode(value: T): Buffer {
       const text = JSON.stringify(value);
       if (text === undefined)
-        throw new TypeError(`JSON cannot encode a value of type ${typeof value}`);
+        throw new InvalidArgumentError(`JSON cannot encode a value of type ${typeof value}`);
       return Buffer.from(text, 'utf8');
     },
     decode(bytes: Buffer): T {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import type { Codec } from './codec.js';
 
 /** Options of {@link rawCodec}. */
@@ -18,7 +19,7 @@ export function rawCodec(options: RawCodecOptions = {}): Codec<Buffer> {
       const v: unknown = value;
       if (Buffer.isBuffer(v)) return v;
       if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-      throw new TypeError(`expected a Buffer or Uint8Array, got ${typeof v}`);
+      throw new InvalidArgumentError(`expected a Buffer or Uint8Array, got ${typeof v}`);
     },
     decode(bytes: Buffer): Buffer {
       // Copy: the bytes may be a view into a larger socket chunk.

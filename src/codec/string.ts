@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import type { Codec } from './codec.js';
 
 /** Options of {@link stringCodec}. */
@@ -15,7 +16,8 @@ export function stringCodec(options: StringCodecOptions = {}): Codec<string> {
     name: 'string',
     flags: options.flags ?? 16,
     encode(value: string): Buffer {
-      if (typeof value !== 'string') throw new TypeError(`expected a string, got ${typeof value}`);
+      if (typeof value !== 'string')
+        throw new InvalidArgumentError(`expected a string, got ${typeof value}`);
       return Buffer.from(value, 'utf8');
     },
     decode(bytes: Buffer): string {

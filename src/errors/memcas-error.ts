@@ -12,7 +12,8 @@ export type MemcasErrorCode =
   | 'RETRY_EXHAUSTED'
   | 'CAS_CONFLICT'
   | 'PROTOCOL_ERROR'
-  | 'CLIENT_CLOSED';
+  | 'CLIENT_CLOSED'
+  | 'INVALID_ARGUMENT';
 
 /** Options shared by every memcas error constructor. */
 export interface MemcasErrorOptions {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/index.js';
 import { decorrelatedJitter, type BackoffPolicy } from '../backoff/index.js';
 import type { Codec } from '../codec/index.js';
 
@@ -83,19 +84,22 @@ export function resolveRetryOptions(
   base: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS,
 ): ResolvedRetryOptions {
   const policy = options.policy ?? base.policy;
-  if (typeof policy?.delay !== 'function') throw new TypeError('policy must be a BackoffPolicy');
+  if (typeof policy?.delay !== 'function')
+    throw new InvalidArgumentError('policy must be a BackoffPolicy');
   const maxAttempts = options.maxAttempts ?? base.maxAttempts;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new TypeError(`maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`);
+    throw new InvalidArgumentError(
+      `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`,
+    );
   }
   const deadlineMs = options.deadlineMs ?? base.deadlineMs;
   if (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs) || deadlineMs <= 0) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `deadlineMs must be a number of ms > 0 (Infinity allowed), got ${String(deadlineMs)}`,
     );
   }
   const random = options.random ?? base.random;
   if (typeof random !== 'function')
-    throw new TypeError('random must be a function returning [0, 1)');
+    throw new InvalidArgumentError('random must be a function returning [0, 1)');
   return { policy, maxAttempts, deadlineMs, random };
 }

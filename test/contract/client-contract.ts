@@ -5,6 +5,7 @@ import {
   CodecError,
   InvalidKeyError,
   isCodecError,
+  isInvalidArgumentError,
   NonNumericValueError,
   rawCodec,
   stringCodec,
@@ -247,10 +248,23 @@ export function describeClientContract(name: string, factory: () => ClientFactor
         ['DEL', 'a\x7fb'],
         ['over 250 bytes', 'k'.repeat(251)],
         ['over 250 bytes in UTF-8', 'é'.repeat(126)],
+        ['a lone high surrogate', 'a\uD800'],
+        ['a lone low surrogate', 'a\uDFFF'],
+        ['a reversed surrogate pair', 'a\uDC00\uD800'],
       ])('a key with %s is an InvalidKeyError', async (_, key) => {
         await expect(clients.client.set(key, 1)).rejects.toBeInstanceOf(InvalidKeyError);
         await expect(clients.client.get(key)).rejects.toBeInstanceOf(InvalidKeyError);
         await expect(clients.client.incr(key, 1)).rejects.toBeInstanceOf(InvalidKeyError);
+      });
+
+      it('keys that differ only in a lone surrogate never share a value; surrogate pairs are fine', async () => {
+        // 'a\uD800', 'a\uDFFF' and 'a\uFFFD' would all be the UTF-8 bytes of 'a\uFFFD'.
+        await clients.client.set('a\uFFFD', 'replacement');
+        await expect(clients.client.get('a\uD800')).rejects.toBeInstanceOf(InvalidKeyError);
+        await expect(clients.client.set('a\uDFFF', 'lone')).rejects.toBeInstanceOf(InvalidKeyError);
+        expect(await clients.client.get('a\uFFFD')).toBe('replacement');
+        await clients.client.set('emoji:\u{1F600}', 'grin');
+        expect(await clients.client.get('emoji:\u{1F600}')).toBe('grin');
       });
 
       it('a key within 250 bytes only without the prefix is an InvalidKeyError', async () => {
@@ -297,6 +311,40 @@ export function describeClientContract(name: string, factory: () => ClientFactor
         await expect(clients.client.set('k', cyclic)).rejects.toBeInstanceOf(CodecError);
         await expect(clients.client.set('k', undefined)).rejects.toBeInstanceOf(CodecError);
         expect(await clients.client.get('k')).toBe('old');
+      });
+
+      it('bad arguments are InvalidArgumentErrors (TypeErrors with a stable code), before any I/O', async () => {
+        const c = clients.client;
+        const bad: Array<() => Promise<unknown>> = [
+          () => c.set('k', 1, { ttlSeconds: -1 }),
+          () => c.incr('k', -1),
+          () => c.touch('k', 1.5),
+          () => c.getMany('abc' as unknown as string[]),
+          () => c.get('k', { codec: 'json' as unknown as undefined }),
+          () => c.set('k', 1, { codec: 'json' as unknown as undefined }),
+          () => c.update('k', () => 1, { codec: 'json' as unknown as undefined }),
+          () =>
+            c.update('k', () => 1, {
+              codec: 'json' as unknown as undefined,
+              combine: false,
+            }),
+          () => c.update('k', () => 1, { signal: 'stop' as unknown as AbortSignal }),
+          () =>
+            c.update('k', () => 1, {
+              signal: {} as unknown as AbortSignal,
+              combine: false,
+            }),
+        ];
+        for (const [i, call] of bad.entries()) {
+          const err = await call().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err, `call ${i}`).toBeInstanceOf(TypeError);
+          expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
+          expect(isInvalidArgumentError(err)).toBe(true);
+        }
+        expect(await clients.client.get('k')).toBeUndefined();
       });
 
       it('a bad TTL, delta or CAS token is a TypeError naming it', async () => {
