@@ -26,6 +26,7 @@ export function clusterNode(
           port: server.port,
           timeoutMs: o.timeoutMs,
           connectTimeoutMs: o.connectTimeoutMs,
+          maxValueBytes: o.maxValueBytes,
           credentials: server.credentials ?? o.credentials,
           tls: o.tls,
         },

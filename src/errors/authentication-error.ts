@@ -8,11 +8,16 @@ import { codeGuard, MemcasError, type MemcasErrorOptions } from './memcas-error.
 export class AuthenticationError extends MemcasError {
   /** The node, as `host:port`. */
   readonly node: string;
-  /** @param node - `host:port` @param options - the cause */
-  constructor(node: string, options: MemcasErrorOptions = {}) {
+  /**
+   * @param node - `host:port`
+   * @param message - what happened (default: the credentials were refused)
+   * @param options - the cause
+   */
+  constructor(node: string, message?: string, options: MemcasErrorOptions = {}) {
     super(
       'AUTH_FAILED',
-      `memcached ${node} refused the SASL credentials (username/password); check them, and that the server runs with -S`,
+      message ??
+        `memcached ${node} refused the SASL credentials (username/password); check them, and that the server runs with -S`,
       false,
       options,
     );

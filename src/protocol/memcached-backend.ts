@@ -17,12 +17,17 @@ import {
   encodeStore,
   encodeTouch,
 } from './request.js';
+import { MalformedReplyError } from './malformed-reply-error.js';
 import type { Response } from './response.js';
 import { statusMeaning } from './status.js';
 
 const STORE_OPCODES = { set: Opcode.SET, add: Opcode.ADD, replace: Opcode.REPLACE } as const;
 
 function item(r: Response): StoredItem {
+  // A hit carries its flags in 4 bytes of extras; anything else is not memcached's answer.
+  if (r.extrasLength !== 4) {
+    throw new MalformedReplyError(`sent a hit with ${r.extrasLength} bytes of extras (expected 4)`);
+  }
   return { value: r.value, flags: r.flags, cas: r.cas };
 }
 
@@ -88,6 +93,7 @@ export class MemcachedBackend implements Backend {
                 if (statusMeaning(r.status, this.address, 'getMany', key) === 'ok')
                   results[i] = item(r);
               } catch (err) {
+                if (err instanceof MalformedReplyError) throw err;
                 onError(err as Error);
               }
             }
@@ -203,11 +209,15 @@ export class MemcachedBackend implements Backend {
 
   private count(opcode: number, op: string, req: CounterRequest): Promise<bigint | undefined> {
     const request = encodeCounter(opcode, req.key, req.delta, req.initial, req.ttl);
-    return this.call(op, req.key, true, request, (r) =>
-      statusMeaning(r.status, this.address, op, req.key) === 'ok'
-        ? r.value.readBigUInt64BE(0)
-        : undefined,
-    );
+    return this.call(op, req.key, true, request, (r) => {
+      if (statusMeaning(r.status, this.address, op, req.key) !== 'ok') return undefined;
+      if (r.value.length !== 8) {
+        throw new MalformedReplyError(
+          `answered ${op} with a ${r.value.length}-byte counter (expected 8)`,
+        );
+      }
+      return r.value.readBigUInt64BE(0);
+    });
   }
 
   /** Sends one request; `interpret` turns its answer into the result (or throws). */
@@ -230,6 +240,8 @@ export class MemcachedBackend implements Backend {
           try {
             value = interpret(r as Response);
           } catch (err) {
+            // A malformed answer fails the whole connection (this request included).
+            if (err instanceof MalformedReplyError) throw err;
             settle.fail(err as Error);
             return true;
           }

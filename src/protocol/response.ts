@@ -1,4 +1,8 @@
 import { HEADER_BYTES } from './opcodes.js';
+import { MalformedReplyError } from './malformed-reply-error.js';
+
+/** The magic byte of every binary-protocol response. */
+const RESPONSE_MAGIC = 0x81;
 
 /** One parsed binary-protocol response. Buffers are views into the socket chunk. */
 export interface Response {
@@ -10,6 +14,8 @@ export interface Response {
   readonly opaque: number;
   /** The CAS token of the item. */
   readonly cas: bigint;
+  /** Length of the extras. */
+  readonly extrasLength: number;
   /** Flags, for responses carrying at least 4 bytes of extras. */
   readonly flags: number;
   /** The key, for responses that carry one (GETK, STAT). */
@@ -22,13 +28,24 @@ export interface Response {
  * Cuts a stream of socket chunks into responses. Parses in place when a chunk
  * holds whole responses, and joins chunks only once a response is complete,
  * so large values cost one copy rather than one per chunk.
+ *
+ * Nothing the server sends is trusted: a header without the response magic,
+ * lengths that do not add up, or a body larger than `maxBodyBytes` (memcached
+ * never sends one: it refuses items over its own limit) throw
+ * {@link MalformedReplyError} at once, before anything is buffered for it.
  */
 export class ResponseReader {
   private parts: Buffer[] = [];
   private buffered = 0;
   private needed = HEADER_BYTES;
 
-  /** Feeds a chunk; calls `onResponse` for every complete response in order. */
+  /** @param maxBodyBytes - the largest body a response may announce */
+  constructor(private readonly maxBodyBytes = Infinity) {}
+
+  /**
+   * Feeds a chunk; calls `onResponse` for every complete response in order.
+   * @throws {@link MalformedReplyError} for bytes that are not a valid response
+   */
   push(chunk: Buffer, onResponse: (r: Response) => void): void {
     let buf: Buffer;
     if (this.buffered === 0) {
@@ -43,19 +60,55 @@ export class ResponseReader {
     }
     let offset = 0;
     while (buf.length - offset >= HEADER_BYTES) {
-      const total = HEADER_BYTES + buf.readUInt32BE(offset + 8);
+      const total = HEADER_BYTES + this.bodyLength(buf, offset);
       if (buf.length - offset < total) break;
       onResponse(parseAt(buf, offset, total));
       offset += total;
     }
     if (offset < buf.length) {
       const rest = buf.subarray(offset);
+      if (rest[0] !== RESPONSE_MAGIC) throw notBinary(rest);
       this.parts = [rest];
       this.buffered = rest.length;
       this.needed =
-        rest.length >= HEADER_BYTES ? HEADER_BYTES + rest.readUInt32BE(8) : HEADER_BYTES;
+        rest.length >= HEADER_BYTES ? HEADER_BYTES + this.bodyLength(rest, 0) : HEADER_BYTES;
     }
   }
+
+  /** Checks a whole header at `offset` and returns its body length. */
+  private bodyLength(buf: Buffer, offset: number): number {
+    if (buf[offset] !== RESPONSE_MAGIC) throw notBinary(buf.subarray(offset));
+    const body = buf.readUInt32BE(offset + 8);
+    if (body > this.maxBodyBytes) {
+      throw new MalformedReplyError(
+        `sent a reply announcing a body of ${body} bytes, over the ${this.maxBodyBytes} allowed ` +
+          '(maxValueBytes plus the protocol overhead); if the servers run with a larger -I, raise maxValueBytes',
+      );
+    }
+    const extras = buf[offset + 4] as number;
+    const key = buf.readUInt16BE(offset + 2);
+    if (extras + key > body) {
+      throw new MalformedReplyError(
+        `sent an inconsistent reply header: ${extras} bytes of extras and a ${key}-byte key in a ${body}-byte body`,
+      );
+    }
+    return body;
+  }
+}
+
+/** The error for bytes that do not start a binary response, naming what they look like. */
+function notBinary(bytes: Buffer): MalformedReplyError {
+  const head = bytes.subarray(0, 40);
+  const printable = head.every(
+    (b) => b === 0x0d || b === 0x0a || b === 0x09 || (b >= 0x20 && b < 0x7f),
+  );
+  const seen = printable
+    ? `the text ${JSON.stringify(head.toString('latin1'))}`
+    : `bytes ${head.subarray(0, 8).toString('hex')}… (magic 0x${(head[0] ?? 0).toString(16)}, expected 0x81)`;
+  return new MalformedReplyError(
+    `answered with ${seen}, not a memcached binary-protocol reply; check that the address is a memcached ` +
+      'server speaking the binary protocol (not a text-only proxy, not memcached -B ascii, not HTTP)',
+  );
 }
 
 function parseAt(buf: Buffer, offset: number, total: number): Response {
@@ -68,6 +121,7 @@ function parseAt(buf: Buffer, offset: number, total: number): Response {
     status: buf.readUInt16BE(offset + 6),
     opaque: buf.readUInt32BE(offset + 12),
     cas: buf.readBigUInt64BE(offset + 16),
+    extrasLength,
     flags: extrasLength >= 4 ? buf.readUInt32BE(offset + HEADER_BYTES) : 0,
     key: buf.subarray(keyStart, valueStart),
     value: buf.subarray(valueStart, offset + total),
