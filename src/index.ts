@@ -26,6 +26,7 @@ export {
   type DeleteResult,
   type TouchResult,
 } from './client/index.js';
+export { CasToken } from './cluster/index.js';
 export {
   remove,
   abort,
@@ -35,6 +36,9 @@ export {
   type RetryOptions,
   type UpdateOptions,
   type UpdateResult,
+  type UpdateWritten,
+  type UpdateRemoved,
+  type UpdateAborted,
   type UpdateOutcome,
   type UpdateContext,
   type UpdateFn,

@@ -37,19 +37,6 @@ export function checkU64(value: unknown, name: string): bigint {
 }
 
 /**
- * Checks a CAS token from `gets`.
- * @throws TypeError
- */
-export function checkCas(cas: unknown): bigint {
-  if (typeof cas !== 'bigint' || cas <= 0n || cas > MAX_U64) {
-    throw new InvalidArgumentError(
-      `cas must be the bigint token returned by gets(), got ${String(cas)}`,
-    );
-  }
-  return cas;
-}
-
-/**
  * Checks an optional `signal` option: an `AbortSignal` (or anything shaped like one).
  * @throws {@link InvalidArgumentError} naming the call
  */

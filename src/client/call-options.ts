@@ -1,3 +1,4 @@
+import type { CasToken } from '../cluster/index.js';
 import type { Codec } from '../codec/index.js';
 import type { MemcasError } from '../errors/index.js';
 
@@ -52,18 +53,18 @@ export interface CounterOptions {
 /** Options of {@link Client.delete}. */
 export interface DeleteOptions {
   /**
-   * Delete only if the item still has this CAS token (from `gets`).
+   * Delete only if the item still has this CAS token (`hit.cas` from `gets`).
    * @defaultValue none: delete unconditionally
    */
-  readonly cas?: bigint;
+  readonly cas?: CasToken;
 }
 
 /** A value with its CAS token, as returned by `gets`. */
 export interface CasValue<T> {
   /** The decoded value. */
   readonly value: T;
-  /** The item's CAS token; pass it to `cas()`. A 64-bit `bigint`. */
-  readonly cas: bigint;
+  /** The item's CAS token; pass it to `cas()`. Its 64-bit number is `cas.value`. */
+  readonly cas: CasToken;
 }
 
 /** A key that was found. */
@@ -74,8 +75,8 @@ export interface GetManyHit<T> {
   readonly status: 'hit';
   /** The decoded value. */
   readonly value: T;
-  /** Its CAS token. */
-  readonly cas: bigint;
+  /** Its CAS token, for `cas()`. */
+  readonly cas: CasToken;
 }
 
 /** A key that is not stored. */

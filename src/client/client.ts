@@ -1,11 +1,25 @@
 import { itemSize, type Backend, type StoreMode, type StoreResult } from '../backend/index.js';
-import { ClusterTopology, type NodeInfo, type Topology } from '../cluster/index.js';
+import { systemClock } from '../clock/index.js';
+import {
+  CasToken,
+  ClusterTopology,
+  fetchMany,
+  ownerSinceRead,
+  type NodeInfo,
+  type Topology,
+} from '../cluster/index.js';
 import { checkCodec, decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import { ClientClosedError, ValueTooLargeError, InvalidArgumentError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
-import { Telemetry } from '../telemetry/index.js';
-import type { UpdateFn, UpdateOptions, UpdateResult } from '../txn/index.js';
-import { checkCas, checkSignal, checkTtl, checkU64 } from './arguments.js';
+import { Telemetry, UpdateTracker } from '../telemetry/index.js';
+import {
+  keyUpdateIO,
+  Updater,
+  type UpdateFn,
+  type UpdateOptions,
+  type UpdateResult,
+} from '../txn/index.js';
+import { checkSignal, checkTtl, checkU64 } from './arguments.js';
 import type {
   AddResult,
   CasResult,
@@ -20,11 +34,7 @@ import type {
   TouchResult,
   WriteOptions,
 } from './call-options.js';
-import { CasOrigins } from './cas-origins.js';
-import { getMany } from './get-many.js';
 import { clusterNode, topologyFor } from './topology-for.js';
-import { keyUpdateIO } from './update-io.js';
-import { Updater } from './updater.js';
 import { parseServer, type ServerAddress } from './server-address.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 
@@ -40,7 +50,6 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 export class Client {
   private readonly options: ResolvedClientOptions;
   private readonly topology: Topology;
-  private readonly origins: CasOrigins | undefined;
   private readonly telemetry: Telemetry;
   private readonly updater: Updater;
   private closed = false;
@@ -50,10 +59,15 @@ export class Client {
     this.options = resolveClientOptions(options);
     this.telemetry = new Telemetry(options);
     this.topology = topologyFor(this.options, this.telemetry);
-    this.origins = this.topology instanceof ClusterTopology ? new CasOrigins() : undefined;
-    this.updater = new Updater(options.retry, this.options.combineUpdates, this.telemetry, () =>
-      performance.now(),
-    );
+    const telemetry = this.telemetry;
+    const clock = systemClock;
+    this.updater = new Updater(options.retry, this.options.combineUpdates, clock, {
+      batch: {
+        started: (size) => telemetry.metrics.batchSize.record(size),
+        backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
+      },
+      call: (started) => new UpdateTracker(telemetry, started, clock.now),
+    });
   }
 
   /** `'memcached'` when talking to servers, `'embedded'` for the in-process store. */
@@ -73,13 +87,14 @@ export class Client {
   ): Promise<CasValue<T> | undefined> {
     const full = this.fullKey(key, 'gets');
     const codec = this.codec(options);
+    const epoch = this.topology.epoch;
     const backend = this.topology.route(full);
     const item = await backend.get(full);
     if (item === undefined) return undefined;
-    // A key can only move when there are several nodes (addServer turns this on).
-    if (this.origins && (this.topology as ClusterTopology).size > 1)
-      this.origins.remember(full, item.cas, backend);
-    return { value: decodeValue(codec, key, item.value, item.flags), cas: item.cas };
+    return {
+      value: decodeValue(codec, key, item.value, item.flags),
+      cas: new CasToken(item.cas, full, backend, epoch, this.topology),
+    };
   }
 
   /**
@@ -97,7 +112,18 @@ export class Client {
       );
     }
     const fullKeys = keys.map((k) => this.fullKey(k, 'getMany'));
-    const entries = await getMany(this.topology, keys, fullKeys, this.codec(options));
+    const codec = this.codec(options);
+    const fetched = await fetchMany(this.topology, fullKeys);
+    const entries = fetched.map((f, i): GetManyEntry<T> => {
+      const key = keys[i] as string;
+      if (f.status !== 'hit') return f.status === 'miss' ? { key, status: 'miss' } : { key, ...f };
+      try {
+        const value = decodeValue(codec, key, f.item.value, f.item.flags);
+        return { key, status: 'hit', value, cas: f.token };
+      } catch (error) {
+        return { key, status: 'error', error: error as Error };
+      }
+    });
     if (options.allOrNothing) {
       const failed = entries.find((e) => e.status === 'error');
       if (failed) throw failed.error;
@@ -106,13 +132,13 @@ export class Client {
   }
 
   /** Writes a value unconditionally; resolves with its new CAS token. */
-  async set<T = unknown>(key: string, value: T, options: WriteOptions<T> = {}): Promise<bigint> {
-    return (await this.store('set', key, value, options, 0n)).cas;
+  async set<T = unknown>(key: string, value: T, options: WriteOptions<T> = {}): Promise<CasToken> {
+    return (await this.store('set', key, value, options)).token as CasToken;
   }
 
   /** Writes a value only if the key is missing. */
   async add<T = unknown>(key: string, value: T, options: WriteOptions<T> = {}): Promise<AddResult> {
-    const r = await this.store('add', key, value, options, 0n);
+    const r = await this.store('add', key, value, options);
     return r.outcome === 'stored' ? 'stored' : 'exists';
   }
 
@@ -122,15 +148,17 @@ export class Client {
     value: T,
     options: WriteOptions<T> = {},
   ): Promise<ReplaceResult> {
-    const r = await this.store('replace', key, value, options, 0n);
+    const r = await this.store('replace', key, value, options);
     return r.outcome === 'stored' ? 'stored' : 'not_found';
   }
 
   /**
    * Writes a value only if the item still has the CAS token read by `gets`:
-   * `'stored'`, `'conflict'` (another writer got there first: read again) or
-   * `'not_found'` (the key is gone).
+   * `'stored'`, `'conflict'` (another writer got there first, or the key's
+   * owner changed since the read: read again) or `'not_found'` (the key is gone).
    *
+   * @param token - `hit.cas` from {@link Client.gets} (or `getMany`, `set`, `update`) of this client
+   * @throws {@link InvalidArgumentError} for a bare bigint, or a token read by another client or for another key
    * @example
    * ```ts
    * const hit = await client.gets<Profile>('user:1001');
@@ -140,20 +168,27 @@ export class Client {
   async cas<T = unknown>(
     key: string,
     value: T,
-    cas: bigint,
+    token: CasToken,
     options: WriteOptions<T> = {},
   ): Promise<CasResult> {
-    const r = await this.store('set', key, value, options, checkCas(cas));
+    const r = await this.store('set', key, value, options, token);
     return r.outcome === 'stored' ? 'stored' : r.outcome === 'exists' ? 'conflict' : 'not_found';
   }
 
-  /** Deletes a key; with `cas`, only if it has not changed since it was read. */
+  /**
+   * Deletes a key; with `cas` (a token from `gets`), only if it has not
+   * changed since it was read, on the node that issued the token.
+   */
   async delete(key: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     const full = this.fullKey(key, 'delete');
-    const cas = options.cas === undefined ? 0n : checkCas(options.cas);
-    const backend = this.topology.route(full, true);
-    if (cas !== 0n && this.origins?.moved(full, cas, backend)) return 'conflict';
-    const r = await backend.delete(full, cas);
+    if (options.cas === undefined) {
+      const r = await this.topology.route(full, true).delete(full, 0n);
+      return r === 'exists' ? 'conflict' : r;
+    }
+    const token = this.checkToken(options.cas, full, 'delete');
+    const backend = ownerSinceRead(this.topology, token);
+    if (backend === undefined) return 'conflict';
+    const r = await backend.delete(full, token.value);
     return r === 'exists' ? 'conflict' : r;
   }
 
@@ -277,10 +312,20 @@ export class Client {
     return this.perNode((n) => n.stats());
   }
 
-  /** Closes the connections once requests in flight settle. Later calls reject with {@link ClientClosedError}. */
+  /**
+   * Closes the client. New calls reject with {@link ClientClosedError} at
+   * once. Calls already started settle as they would have: each `update()`
+   * finishes the attempt it is in (or makes its first), but one that would
+   * back off and retry rejects with {@link ClientClosedError}; after
+   * `drainTimeoutMs`, those still waiting (an `fn` that never settles) reject
+   * too. Then each connection closes once its requests in flight are answered
+   * (each within `timeoutMs`), and no socket or timer is left to keep the
+   * process alive.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.updater.close(this.options.drainTimeoutMs);
     await this.topology.close();
   }
 
@@ -295,17 +340,52 @@ export class Client {
     key: string,
     value: T,
     options: WriteOptions<T>,
-    cas: bigint,
-  ): Promise<StoreResult> {
-    const full = this.fullKey(key, mode);
+    token?: CasToken,
+  ): Promise<{ outcome: StoreResult['outcome']; token: CasToken | undefined }> {
+    const full = this.fullKey(key, token === undefined ? mode : 'cas');
+    const checked = token === undefined ? undefined : this.checkToken(token, full, 'cas');
     const ttl = checkTtl(options.ttlSeconds);
     const codec = this.codec(options);
     const bytes = this.encode(codec, key, full, value);
-    const backend = this.topology.route(full, true);
-    // A token from the node that owned the key before it moved is a conflict.
-    if (cas !== 0n && this.origins?.moved(full, cas, backend))
-      return { outcome: 'exists', cas: 0n };
-    return backend.store({ mode, key: full, value: bytes, flags: codec.flags, ttl, cas });
+    const epoch = this.topology.epoch;
+    let backend: Backend | undefined;
+    if (checked === undefined) {
+      backend = this.topology.route(full, true);
+    } else {
+      // A token from the node that owned the key before it moved is a conflict.
+      backend = ownerSinceRead(this.topology, checked);
+      if (backend === undefined) return { outcome: 'exists', token: undefined };
+    }
+    const cas = checked?.value ?? 0n;
+    const r = await backend.store({ mode, key: full, value: bytes, flags: codec.flags, ttl, cas });
+    const next =
+      r.outcome === 'stored'
+        ? new CasToken(r.cas, full, backend, checked?.epoch ?? epoch, this.topology)
+        : undefined;
+    return { outcome: r.outcome, token: next };
+  }
+
+  /** Checks a CAS token given to `cas` or `delete`. */
+  private checkToken(token: unknown, full: string, op: string): CasToken {
+    if (!(token instanceof CasToken)) {
+      throw new InvalidArgumentError(
+        `${op}: cas must be the CasToken from gets() (hit.cas), got ` +
+          (typeof token === 'bigint'
+            ? 'a bare bigint, which cannot show which node issued it'
+            : String(token)),
+      );
+    }
+    if (token.issuer !== this.topology) {
+      throw new InvalidArgumentError(
+        `${op}: this CAS token was read by another client; a token is valid only in the client that read it`,
+      );
+    }
+    if (token.key !== full) {
+      throw new InvalidArgumentError(
+        `${op}: this CAS token was read for ${JSON.stringify(token.key)}, not ${JSON.stringify(full)}`,
+      );
+    }
+    return token;
   }
 
   private cluster(op: string): ClusterTopology {

@@ -78,6 +78,12 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
    */
   readonly retry?: RetryOptions;
   /**
+   * How long `close()` waits for `update()` calls already started (see
+   * {@link Client.close}) before rejecting those still waiting, in ms.
+   * @defaultValue 5000
+   */
+  readonly drainTimeoutMs?: number;
+  /**
    * Combine concurrent `update()` calls on the same key (one read, one write).
    * @defaultValue true
    */
@@ -95,7 +101,12 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<
   Required<
     Pick<
       ClientOptions,
-      'keyPrefix' | 'timeoutMs' | 'connectTimeoutMs' | 'maxValueBytes' | 'combineUpdates'
+      | 'keyPrefix'
+      | 'timeoutMs'
+      | 'connectTimeoutMs'
+      | 'maxValueBytes'
+      | 'combineUpdates'
+      | 'drainTimeoutMs'
     >
   >
 > = Object.freeze({
@@ -104,6 +115,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<
   connectTimeoutMs: 1000,
   maxValueBytes: 1024 * 1024,
   combineUpdates: true,
+  drainTimeoutMs: 5000,
 });
 
 /** Client options with defaults filled in and every value checked. */
@@ -118,6 +130,7 @@ export interface ResolvedClientOptions {
   readonly tls: TlsOptions | undefined;
   readonly memory: Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore;
   readonly combineUpdates: boolean;
+  readonly drainTimeoutMs: number;
   readonly cluster: ResolvedClusterOptions;
 }
 
@@ -176,6 +189,11 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     tls: options.tls,
     memory: options.memory ?? {},
     combineUpdates: options.combineUpdates ?? DEFAULT_CLIENT_OPTIONS.combineUpdates,
+    drainTimeoutMs: positive(
+      'drainTimeoutMs',
+      options.drainTimeoutMs,
+      DEFAULT_CLIENT_OPTIONS.drainTimeoutMs,
+    ),
     cluster: resolveClusterOptions(options),
   };
 }

@@ -38,6 +38,8 @@ export class ClusterTopology implements Topology {
   /** Keys written to a fallback node while their owner was down ('rehash'). */
   private readonly fallbackWrites = new FallbackWrites<Member>();
   private closed = false;
+  /** See {@link Topology.epoch}. */
+  epoch = 0;
 
   /**
    * @param nodes - the initial nodes
@@ -101,6 +103,7 @@ export class ClusterTopology implements Topology {
       throw new InvalidArgumentError(`${node.address} is already in the cluster`);
     this.join(node);
     this.ring.add(node);
+    this.epoch++;
   }
 
   /** Removes a node at run time: only its keys move. Its connection closes once in-flight requests settle. */
@@ -109,6 +112,7 @@ export class ClusterTopology implements Topology {
     if (!member) throw new InvalidArgumentError(`${address} is not in the cluster`);
     this.ring.remove(address);
     this.members.delete(address);
+    this.epoch++;
     this.only = this.members.size === 1 ? this.members.values().next().value : undefined;
     await member.backend.close();
   }
@@ -140,6 +144,8 @@ export class ClusterTopology implements Topology {
   }
 
   private markedDown(member: Member): void {
+    // Under 'rehash' the node's keys now live elsewhere.
+    if (this.options.onNodeDown === 'rehash') this.epoch++;
     const cause = member.health.lastError?.message ?? 'unknown failure';
     this.notify(
       member.address,
@@ -173,6 +179,7 @@ export class ClusterTopology implements Topology {
       return;
     }
     member.health.recovered();
+    if (this.options.onNodeDown === 'rehash') this.epoch++;
     const flushed = this.options.onNodeDown === 'rehash' ? '; flushed before rejoining' : '';
     this.notify(member.address, 'up', `a probe answered${flushed}`);
     this.dropFallbackCopies(member.address);

@@ -15,6 +15,12 @@ export interface NodeInfo {
  */
 export interface Topology {
   /**
+   * Rises whenever a key may change owner: a node added or removed, or
+   * (under `'rehash'`) a node marked down or back up. CAS tokens read under
+   * an older epoch are not honoured.
+   */
+  readonly epoch: number;
+  /**
    * The backend to use for a full key now. `write` says the caller will
    * change the key there. Throws {@link NodeUnavailableError} when there is none.
    */
@@ -31,6 +37,9 @@ export interface Topology {
 
 /** The topology of the embedded store: one backend, always up. */
 export class SingleNodeTopology implements Topology {
+  /** Never changes: keys cannot move. */
+  readonly epoch = 0;
+
   /** @param backend - the one backend */
   constructor(private readonly backend: Backend) {}
 

@@ -1,38 +1,17 @@
 import pRetry, { AbortError } from 'p-retry';
-import { abortableSleep } from '../backoff/index.js';
+import { sleep, type Clock } from '../clock/index.js';
+import type { CasToken } from '../cluster/index.js';
 import {
   CasConflictError,
+  ClientClosedError,
   isCasConflictError,
   isIndeterminateWriteError,
   RetryExhaustedError,
-  type ConflictKind,
 } from '../errors/index.js';
 import { isAbort, isRemove, type Abort, type Remove } from './markers.js';
-import type { ResolvedRetryOptions } from './update-options.js';
+import type { UpdateCall } from './update-call.js';
 import type { Snapshot, UpdateIO } from './update-io.js';
-import type { UpdateContext, UpdateOutcome, UpdateResult } from './update-result.js';
-
-/** The function given to `update()`. */
-export type UpdateFn<T, R = unknown> = (
-  current: T | undefined,
-  context: UpdateContext,
-) => T | Remove | Abort<R> | Promise<T | Remove | Abort<R>>;
-
-/** One `update()` call waiting in a batch. */
-export interface Waiter<T> {
-  readonly fn: UpdateFn<T>;
-  readonly retry: ResolvedRetryOptions;
-  readonly signal: AbortSignal | undefined;
-  readonly idempotent: boolean;
-  /** When the call was made (clock ms). */
-  readonly started: number;
-  readonly resolve: (result: UpdateResult<T>) => void;
-  readonly reject: (error: unknown) => void;
-  attempts: number;
-  previousDelayMs: number;
-  /** Told of each conflict this call took part in, with the delay chosen. */
-  readonly onConflict?: (attempt: number, kind: ConflictKind, delayMs: number) => void;
-}
+import type { UpdateOutcome } from './update-result.js';
 
 /** Told what a batch does, for telemetry. */
 export interface BatchObserver {
@@ -42,6 +21,12 @@ export interface BatchObserver {
   backedOff(delayMs: number): void;
 }
 
+/**
+ * How long one call's asynchronous `fn` may hold the batch before calls that
+ * arrive for the same key stop waiting for it and form a batch of their own.
+ */
+export const STALL_MS = 250;
+
 /** Carries any non-conflict failure through p-retry unchanged (even a non-Error throw). */
 class Passthrough extends Error {
   constructor(readonly thrown: unknown) {
@@ -50,53 +35,84 @@ class Passthrough extends Error {
 }
 
 const NEVER = new AbortController().signal;
-// Aborting with a ready-made reason avoids building a DOMException per batch.
-const STOPPED = Object.freeze(new Error('memcas: every call in the batch has settled'));
+/** An attempt whose result must not be written: run it again on a fresh read, at once. */
+const RESTART = Symbol('restart');
+/** The call settled while its `fn` ran: what `fn` returns is dropped. */
+const DROPPED = Symbol('dropped');
+
+type Next<T> = T | Remove | Abort<unknown>;
 
 /**
  * Runs the read-modify-write loop for a batch of `update()` calls on one key:
  * one read, each function applied in arrival order to the previous one's
  * result, one write; on a conflict, back off and do it all again. A batch of
- * one is a plain `update()`. The first attempt runs directly; p-retry runs the
- * retries. Only CAS conflicts are retried, and every other failure passes
+ * one is a plain `update()`.
+ *
+ * The loop: attempt → on a conflict, {@link Batch.backoff} (budget check, the
+ * policy's delay, a sleep that settling calls can cut short, budget check) →
+ * attempt… The first attempt runs directly and p-retry runs the retries; the
+ * budget (attempts and deadline) is decided only in `expire()`, on the one
+ * injected clock. Only CAS conflicts are retried; every other failure passes
  * through unchanged.
+ *
+ * A call's deadline and signal take effect at once while it waits for a read,
+ * runs `fn` or sleeps: it rejects, and nothing its `fn` computed is written.
+ * Once its write is sent, it settles with the write's answer.
  */
 export class Batch<T> {
-  private readonly live = new Set<Waiter<T>>();
-  // Made only when a backoff sleep needs waking: most batches never sleep.
-  private stop: AbortController | undefined;
+  private readonly live = new Set<UpdateCall<T>>();
+  /** Made when a backoff sleep needs waking: most batches never sleep. */
+  private wake: AbortController | undefined;
   private readonly cleanups: Array<() => void> = [];
+  /** The call whose asynchronous `fn` is being awaited, and how to stop waiting. */
+  private waiting: { readonly call: UpdateCall<T>; readonly release: () => void } | undefined;
+  /** Calls whose change is in the write in flight: their settling waits for its answer. */
+  private writing: Set<UpdateCall<T>> | undefined;
+  private held = new Map<UpdateCall<T>, () => void>();
+  private closing = false;
+  /** The last conflict, the cause of a {@link RetryExhaustedError}. */
+  private lastConflict: CasConflictError | undefined;
 
+  /**
+   * @param io - the key's operations
+   * @param calls - the calls, in arrival order
+   * @param clock - the one clock for deadlines and sleeps
+   * @param observer - told what the batch does
+   * @param onStall - called once if an asynchronous `fn` holds the batch longer than {@link STALL_MS}
+   */
   constructor(
     private readonly io: UpdateIO<T>,
-    waiters: ReadonlyArray<Waiter<T>>,
-    private readonly now: () => number,
+    calls: ReadonlyArray<UpdateCall<T>>,
+    private readonly clock: Clock,
     private readonly observer?: BatchObserver,
+    private onStall?: () => void,
   ) {
-    for (const w of waiters) {
-      const signal = w.signal;
+    for (const call of calls) {
+      const signal = call.signal;
       if (signal?.aborted) {
-        w.reject(signal.reason);
+        call.reject(signal.reason);
         continue;
       }
-      this.live.add(w);
+      this.live.add(call);
       if (signal) {
-        const onAbort = (): void => this.settle(w, () => w.reject(signal.reason));
+        const onAbort = (): void => this.settle(call, () => call.reject(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         this.cleanups.push(() => signal.removeEventListener('abort', onAbort));
       }
     }
+    this.done = this.run();
   }
 
+  /** Settles when every call in the batch has (the batch runs from construction). Never rejects. */
+  readonly done: Promise<void>;
+
   /** Runs until every call in the batch has settled. Never rejects. */
-  async run(): Promise<void> {
+  private async run(): Promise<void> {
     if (this.live.size === 0) return;
     this.observer?.started(this.live.size);
-    const waiters = [...this.live];
     try {
       // Most updates win their first attempt, so it runs directly: p-retry's
-      // own setup cost a quarter of an uncontended update. From the first
-      // conflict on, p-retry runs the loop.
+      // own setup cost a quarter of an uncontended update.
       try {
         await this.attempt(1);
         return;
@@ -105,25 +121,36 @@ export class Batch<T> {
         await this.backoff(err, 1);
       }
       if (this.live.size === 0) return;
-      const start = this.now();
       await pRetry((n) => this.retry(n + 1), {
-        // Attempts 2 … maxAttempts.
-        retries: Math.max(...waiters.map((w) => w.retry.maxAttempts)) - 2,
-        maxRetryTime: Math.max(...waiters.map((w) => w.started + w.retry.deadlineMs - start)),
-        // The policy's delay is awaited in onFailedAttempt; p-retry's own is off.
+        // The budget is expire()'s alone; p-retry only repeats.
+        retries: Number.POSITIVE_INFINITY,
         minTimeout: 0,
         maxTimeout: 0,
-        // A lone caller's signal stops p-retry directly; a batch watches each caller's own.
-        signal: waiters.length === 1 ? waiters[0]?.signal : undefined,
         onFailedAttempt: (context) => this.backoff(context.error, context.attemptNumber + 1),
         shouldRetry: ({ error }) => isCasConflictError(error) && this.live.size > 0,
       });
     } catch (err) {
       const thrown = err instanceof Passthrough ? err.thrown : err;
-      for (const w of [...this.live]) this.settle(w, () => w.reject(this.finalError(w, thrown)));
+      for (const call of [...this.live]) {
+        this.settle(call, () => call.reject(this.finalError(call, thrown)));
+      }
     } finally {
       for (const cleanup of this.cleanups) cleanup();
     }
+  }
+
+  /**
+   * The client is closing: a call that would back off and retry rejects with
+   * {@link ClientClosedError} instead; an attempt under way finishes.
+   */
+  close(): void {
+    this.closing = true;
+    this.wake?.abort();
+  }
+
+  /** Gives up on every call still waiting (the client's drain timeout passed). */
+  abandon(error: Error): void {
+    for (const call of [...this.live]) this.settle(call, () => call.reject(error));
   }
 
   /** One attempt under p-retry: anything but a conflict stops the loop, unchanged. */
@@ -135,55 +162,54 @@ export class Batch<T> {
     }
   }
 
+  /** Read, apply every live call's `fn`, write; again at once if a call left in between. */
   private async attempt(attempt: number): Promise<void> {
+    while ((await this.once(attempt)) === RESTART && this.live.size > 0);
+  }
+
+  private async once(attempt: number): Promise<void | typeof RESTART> {
     let snapshot: Snapshot<T>;
     try {
       snapshot = await this.io.read();
     } catch (err) {
       throw new Passthrough(err);
     }
-    let present = snapshot.cas !== 0n;
+    this.expire(false);
+    let present = snapshot.present;
     let current = snapshot.value;
     let bytes: Buffer | undefined;
-    const applied: Array<{ w: Waiter<T>; outcome: UpdateOutcome; value: T | undefined }> = [];
+    const applied: Array<{ call: UpdateCall<T>; outcome: UpdateOutcome; value: T | undefined }> =
+      [];
     // Decisions made on a value earlier functions produced but not yet written
     // stand only if that write lands; on a conflict those calls run again.
-    const deferred: Array<{ w: Waiter<T>; settle: () => void }> = [];
-    const decide = (w: Waiter<T>, settle: () => void): void => {
-      if (applied.length === 0) this.settle(w, settle);
-      else deferred.push({ w, settle });
+    const deferred: Array<{ call: UpdateCall<T>; settle: () => void }> = [];
+    const decide = (call: UpdateCall<T>, settle: () => void): void => {
+      if (applied.length === 0) this.settle(call, settle);
+      else deferred.push({ call, settle });
     };
 
-    for (const w of [...this.live]) {
-      w.attempts++;
-      let next: T | Remove | Abort<unknown>;
+    for (const call of [...this.live]) {
+      if (!this.live.has(call)) continue;
+      call.attempts++;
+      let next: Next<T> | typeof DROPPED;
       try {
-        next = await w.fn(current, {
-          key: this.io.key,
-          attempt: w.attempts,
-          signal: w.signal ?? NEVER,
-        });
+        next = await this.apply(call, current);
       } catch (err) {
-        decide(w, () => w.reject(err));
+        decide(call, () => call.reject(err));
         continue;
       }
-      if (!this.live.has(w)) continue;
+      if (next === DROPPED || !this.live.has(call)) continue;
       if (isAbort(next)) {
         const seen = current;
-        const cas = applied.length === 0 && present ? snapshot.cas : undefined;
-        decide(w, () =>
-          w.resolve({
-            outcome: 'aborted',
-            value: seen,
-            cas,
-            attempts: w.attempts,
-            result: next.result,
-          }),
+        const cas = applied.length === 0 && present ? snapshot.token : undefined;
+        const result = next.result;
+        decide(call, () =>
+          call.resolve({ outcome: 'aborted', value: seen, cas, attempts: call.attempts, result }),
         );
         continue;
       }
       if (isRemove(next)) {
-        applied.push({ w, outcome: 'removed', value: undefined });
+        applied.push({ call, outcome: 'removed', value: undefined });
         present = false;
         current = undefined;
         bytes = undefined;
@@ -193,38 +219,120 @@ export class Batch<T> {
       try {
         encoded = this.io.encode(next);
       } catch (err) {
-        decide(w, () => w.reject(err));
+        decide(call, () => call.reject(err));
         continue;
       }
-      applied.push({ w, outcome: present ? 'updated' : 'created', value: next });
+      applied.push({ call, outcome: present ? 'updated' : 'created', value: next });
       present = true;
       current = next;
       bytes = encoded;
     }
     if (applied.length === 0) return;
+    // A call whose time ran out (or that was aborted) after its fn ran must
+    // not be written: the others are applied again to a fresh read.
+    this.expire(false);
+    if (applied.some((a) => !this.live.has(a.call))) return RESTART;
 
-    let written;
-    try {
-      written = await this.io.write(snapshot, present ? bytes : undefined);
-    } catch (err) {
-      if (!isIndeterminateWriteError(err)) throw new Passthrough(err);
-      // The write may have landed: only calls whose fn may safely run again go on.
-      for (const a of applied) if (!a.w.idempotent) this.settle(a.w, () => a.w.reject(err));
-      throw new CasConflictError(this.io.key, 'indeterminate', attempt, { cause: err });
-    }
-    if (written.kind !== 'stored') throw new CasConflictError(this.io.key, written.kind, attempt);
-    const cas = present ? written.cas : undefined;
-    for (const a of applied) {
-      this.settle(a.w, () =>
-        a.w.resolve({ outcome: a.outcome, value: a.value, cas, attempts: a.w.attempts }),
+    const written = await this.write(snapshot, present ? bytes : undefined, applied, attempt);
+    for (const { call, outcome, value } of applied) {
+      const attempts = call.attempts;
+      this.settle(call, () =>
+        call.resolve(
+          outcome === 'removed'
+            ? { outcome, value: undefined, cas: undefined, attempts }
+            : {
+                outcome: outcome as 'created' | 'updated',
+                value: value as T,
+                cas: written,
+                attempts,
+              },
+        ),
       );
     }
-    for (const d of deferred) this.settle(d.w, d.settle);
+    for (const d of deferred) this.settle(d.call, d.settle);
+  }
+
+  /** Runs a call's `fn`; an asynchronous one is awaited only while the call is live. */
+  private apply(
+    call: UpdateCall<T>,
+    current: T | undefined,
+  ): Next<T> | Promise<Next<T> | typeof DROPPED> {
+    const out = call.fn(current, {
+      key: this.io.key,
+      attempt: call.attempts,
+      signal: call.signal ?? NEVER,
+    });
+    if (!isPromiseLike(out)) return out;
+    return new Promise<Next<T> | typeof DROPPED>((resolve, reject) => {
+      let cancel: (() => void) | undefined;
+      const done = (): boolean => {
+        if (this.waiting?.call !== call) return false;
+        cancel?.();
+        this.waiting = undefined;
+        return true;
+      };
+      this.waiting = { call, release: () => done() && resolve(DROPPED) };
+      const arm = (): void => {
+        const ms = Math.min(call.deadline - this.clock.now(), this.onStall ? STALL_MS : Infinity);
+        if (ms === Infinity) return;
+        cancel = this.clock.setTimer(Math.max(0, ms), () => {
+          if (this.clock.now() >= call.deadline) {
+            this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
+            return;
+          }
+          // Later calls for this key stop queueing behind this one.
+          const stalled = this.onStall;
+          this.onStall = undefined;
+          stalled?.();
+          arm();
+        });
+      };
+      arm();
+      out.then(
+        (value) => done() && resolve(value),
+        (err: unknown) => done() && reject(err),
+      );
+    });
+  }
+
+  /** The write of an attempt; calls in it settle with its answer, whatever happens meanwhile. */
+  private async write(
+    snapshot: Snapshot<T>,
+    bytes: Buffer | undefined,
+    applied: ReadonlyArray<{ call: UpdateCall<T> }>,
+    attempt: number,
+  ): Promise<CasToken | undefined> {
+    this.writing = new Set(applied.map((a) => a.call));
+    let written;
+    let failure: unknown;
+    try {
+      written = await this.io.write(snapshot, bytes);
+    } catch (err) {
+      failure = err;
+    }
+    this.writing = undefined;
+    const held = this.held;
+    this.held = new Map();
+    if (written?.kind === 'stored') return written.cas;
+    if (failure !== undefined && isIndeterminateWriteError(failure)) {
+      // The write may have landed: only calls whose fn may safely run again go on.
+      for (const a of applied)
+        if (!a.call.idempotent) this.settle(a.call, () => a.call.reject(failure));
+    }
+    // Not written: a call that was aborted or timed out meanwhile settles as it asked.
+    for (const [call, action] of held) this.settle(call, action);
+    if (failure !== undefined && !isIndeterminateWriteError(failure))
+      throw new Passthrough(failure);
+    if (failure !== undefined) {
+      throw new CasConflictError(this.io.key, 'indeterminate', attempt, { cause: failure });
+    }
+    throw new CasConflictError(this.io.key, (written as { kind: 'cas' }).kind, attempt);
   }
 
   /** After conflict `error` on `attempt`: drops exhausted calls, then sleeps as the policy says. */
   private async backoff(error: Error, attempt: number): Promise<void> {
-    this.expire();
+    this.lastConflict = error as CasConflictError;
+    this.expire(true);
     const head = this.live.values().next().value;
     if (head === undefined) return;
     const raw = head.retry.policy.delay({
@@ -234,41 +342,70 @@ export class Batch<T> {
     });
     const delay = Number.isFinite(raw) && raw > 0 ? raw : 0;
     const conflict = error as CasConflictError;
+    this.lastConflict = conflict;
     this.observer?.backedOff(delay);
-    for (const w of this.live) {
-      w.previousDelayMs = delay;
-      w.onConflict?.(attempt, conflict.kind, delay);
+    for (const call of this.live) {
+      call.previousDelayMs = delay;
+      call.onConflict(attempt, conflict.kind, delay);
     }
-    const now = this.now();
-    const untilDeadline = Math.min(
-      ...[...this.live].map((w) => w.started + w.retry.deadlineMs - now),
-    );
-    this.stop ??= new AbortController();
-    await abortableSleep(Math.min(delay, untilDeadline), this.stop.signal).catch(() => undefined);
-    this.expire();
+    const now = this.clock.now();
+    const untilDeadline = Math.min(...[...this.live].map((c) => c.deadline - now));
+    this.wake ??= new AbortController();
+    if (!this.closing) await sleep(this.clock, Math.min(delay, untilDeadline), this.wake.signal);
+    this.expire(true);
   }
 
-  /** Rejects the calls whose attempts or time ran out. */
-  private expire(): void {
-    const now = this.now();
-    for (const w of [...this.live]) {
-      if (w.attempts >= w.retry.maxAttempts || now - w.started >= w.retry.deadlineMs) {
-        this.settle(w, () => w.reject(this.finalError(w, undefined)));
+  /** Rejects the calls whose time (and, after a conflict, attempts) ran out, or that closing stops. */
+  private expire(afterConflict: boolean): void {
+    const now = this.clock.now();
+    for (const call of [...this.live]) {
+      if (afterConflict && this.closing) {
+        this.settle(call, () =>
+          call.reject(
+            new ClientClosedError(
+              'update',
+              `update of ${JSON.stringify(this.io.key)} lost a race and was not retried`,
+            ),
+          ),
+        );
+      } else if (now >= call.deadline) {
+        this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
+      } else if (afterConflict && call.attempts >= call.retry.maxAttempts) {
+        this.settle(call, () => call.reject(this.finalError(call, undefined, 'attempts')));
       }
     }
   }
 
-  private finalError(w: Waiter<T>, thrown: unknown): unknown {
+  private finalError(
+    call: UpdateCall<T>,
+    thrown: unknown,
+    budget?: 'attempts' | 'deadline',
+  ): unknown {
     if (thrown !== undefined && !isCasConflictError(thrown)) return thrown;
-    const reason = w.attempts >= w.retry.maxAttempts ? 'attempts' : 'deadline';
-    return new RetryExhaustedError(this.io.key, w.attempts, this.now() - w.started, reason, {
-      cause: thrown ?? new CasConflictError(this.io.key, 'cas', w.attempts),
-    });
+    const reason = budget ?? (call.attempts >= call.retry.maxAttempts ? 'attempts' : 'deadline');
+    return new RetryExhaustedError(
+      this.io.key,
+      call.attempts,
+      this.clock.now() - call.started,
+      reason,
+      { cause: thrown ?? this.lastConflict },
+    );
   }
 
-  private settle(w: Waiter<T>, action: () => void): void {
-    if (!this.live.delete(w)) return;
+  private settle(call: UpdateCall<T>, action: () => void): void {
+    if (!this.live.has(call)) return;
+    if (this.writing?.has(call)) {
+      // Its change is on the wire: it settles with the write's answer.
+      if (!this.held.has(call)) this.held.set(call, action);
+      return;
+    }
+    this.live.delete(call);
     action();
-    if (this.live.size === 0) this.stop?.abort(STOPPED);
+    if (this.waiting?.call === call) this.waiting.release();
+    if (this.live.size === 0) this.wake?.abort();
   }
+}
+
+function isPromiseLike<V>(value: V | PromiseLike<V>): value is PromiseLike<V> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

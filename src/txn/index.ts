@@ -6,7 +6,17 @@ export {
   type ResolvedRetryOptions,
   type UpdateOptions,
 } from './update-options.js';
-export type { UpdateResult, UpdateOutcome, UpdateContext } from './update-result.js';
+export type {
+  UpdateResult,
+  UpdateWritten,
+  UpdateRemoved,
+  UpdateAborted,
+  UpdateOutcome,
+  UpdateContext,
+} from './update-result.js';
 export type { UpdateIO, Snapshot, WriteOutcome } from './update-io.js';
-export { Batch, type UpdateFn, type Waiter, type BatchObserver } from './batch.js';
-export { Combiner } from './combiner.js';
+export { UpdateCall, type UpdateFn, type CallObserver } from './update-call.js';
+export { Batch, STALL_MS, type BatchObserver } from './batch.js';
+export { Combiner, type BatchRunner } from './combiner.js';
+export { Updater, type UpdateTelemetry } from './updater.js';
+export { keyUpdateIO } from './key-io.js';

@@ -1,19 +1,55 @@
+import type { CasToken } from '../cluster/index.js';
+
 /** What an `update()` did. */
 export type UpdateOutcome = 'created' | 'updated' | 'removed' | 'aborted';
 
-/** The result of an `update()`. */
-export interface UpdateResult<T, R = unknown> {
-  /** What happened: created (via add), updated (via cas), removed (via CAS delete), or aborted (nothing written). */
-  readonly outcome: UpdateOutcome;
-  /** The value stored after this call's `fn` (for `aborted`, the value it saw; for `removed`, undefined). */
-  readonly value: T | undefined;
-  /** The CAS token of the stored value (undefined when the key is absent). */
-  readonly cas: bigint | undefined;
+/** `fn` returned a value and it was written: `created` (via add) or `updated` (via cas). */
+export interface UpdateWritten<T> {
+  /** `'created'` (the key was missing) or `'updated'`. */
+  readonly outcome: 'created' | 'updated';
+  /** The value stored after this call's `fn`. */
+  readonly value: T;
+  /**
+   * The CAS token of what the write stored: with combined calls after yours,
+   * the token of the last one's value; undefined only if one of them removed the key.
+   */
+  readonly cas: CasToken | undefined;
   /** Attempts this call made (1 when the first write won). */
   readonly attempts: number;
-  /** For `aborted`: the result given to `abort()`. */
-  readonly result?: R;
 }
+
+/** `fn` returned {@link remove} and the key was deleted (or was already missing). */
+export interface UpdateRemoved {
+  /** `'removed'`. */
+  readonly outcome: 'removed';
+  /** Always undefined: the key is gone. */
+  readonly value: undefined;
+  /** Always undefined: the key is gone. */
+  readonly cas: undefined;
+  /** Attempts this call made. */
+  readonly attempts: number;
+}
+
+/** `fn` returned `abort(result)`: nothing was written. */
+export interface UpdateAborted<T, R> {
+  /** `'aborted'`. */
+  readonly outcome: 'aborted';
+  /** The value `fn` saw (undefined when the key was missing). */
+  readonly value: T | undefined;
+  /** Its CAS token, when the key was present and this call saw it as read. */
+  readonly cas: CasToken | undefined;
+  /** Attempts this call made. */
+  readonly attempts: number;
+  /** What was given to `abort()`. */
+  readonly result: R;
+}
+
+/**
+ * The result of an `update()`, a union on `outcome`: after
+ * `if (r.outcome === 'aborted')`, `r.result` has the type given to `abort()`;
+ * after `'created'`/`'updated'`, `r.value` is the value type.
+ */
+export type UpdateResult<T, R = unknown> = UpdateWritten<T> | UpdateRemoved | UpdateAborted<T, R>;
 
 /** What `fn` receives besides the current value. */
 export interface UpdateContext {

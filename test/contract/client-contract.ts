@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
+  CasToken,
   ClientClosedError,
   CodecError,
   InvalidKeyError,
@@ -28,21 +29,24 @@ export function describeClientContract(name: string, factory: () => ClientFactor
 
     it('set then get returns the JSON value, and set resolves with the new CAS token', async () => {
       const cas = await clients.client.set('user:1001', { name: 'Alice', tags: ['a'] });
-      expect(typeof cas).toBe('bigint');
+      expect(cas).toBeInstanceOf(CasToken);
+      expect(typeof cas.value).toBe('bigint');
       expect(await clients.client.get('user:1001')).toEqual({ name: 'Alice', tags: ['a'] });
-      expect((await clients.client.gets('user:1001'))?.cas).toBe(cas);
+      expect((await clients.client.gets('user:1001'))?.cas.value).toBe(cas.value);
     });
 
-    it('gets returns a bigint CAS token that changes on every write', async () => {
+    it('gets returns a CAS token, with its 64-bit bigint and node, that changes on every write', async () => {
       await clients.client.set('k', 1);
       const a = await clients.client.gets<number>('k');
       await clients.client.set('k', 1);
       const b = await clients.client.gets<number>('k');
-      expect(typeof a?.cas).toBe('bigint');
-      expect(b?.cas).not.toBe(a?.cas);
+      expect(typeof a?.cas.value).toBe('bigint');
+      expect(a?.cas.node).toBe(clients.client.nodeFor('k'));
+      expect(String(a?.cas)).toBe(a?.cas.value.toString());
+      expect(b?.cas.value).not.toBe(a?.cas.value);
       await clients.client.cas('k', 2, b!.cas);
       const c = await clients.client.gets<number>('k');
-      expect(c?.cas).not.toBe(b?.cas);
+      expect(c?.cas.value).not.toBe(b?.cas.value);
       expect(c?.value).toBe(2);
     });
 
@@ -176,7 +180,8 @@ export function describeClientContract(name: string, factory: () => ClientFactor
       expect(r.map((e) => e.key)).toEqual(['c', 'b', 'a', 'c']);
       expect(r.map((e) => (e.status === 'hit' ? e.value : e.status))).toEqual([3, 'miss', 1, 3]);
       const hit = r[0];
-      expect(hit?.status === 'hit' && typeof hit.cas).toBe('bigint');
+      expect(hit?.status === 'hit' && typeof hit.cas.value).toBe('bigint');
+      if (hit?.status === 'hit') expect(await clients.client.cas('c', 4, hit.cas)).toBe('stored');
       expect(await clients.client.getMany([])).toEqual([]);
     });
 
@@ -270,7 +275,7 @@ export function describeClientContract(name: string, factory: () => ClientFactor
       it('a key within 250 bytes only without the prefix is an InvalidKeyError', async () => {
         const prefixed = clients.open({ keyPrefix: 'pre:' });
         await expect(prefixed.set('k'.repeat(248), 1)).rejects.toBeInstanceOf(InvalidKeyError);
-        await expect(clients.client.set('k'.repeat(250), 1)).resolves.toBeTypeOf('bigint');
+        await expect(clients.client.set('k'.repeat(250), 1)).resolves.toBeInstanceOf(CasToken);
       });
 
       it('a non-string key is an InvalidKeyError', async () => {
@@ -351,7 +356,7 @@ export function describeClientContract(name: string, factory: () => ClientFactor
         await expect(clients.client.set('k', 1, { ttlSeconds: -1 })).rejects.toThrow(/ttlSeconds/);
         await expect(clients.client.set('k', 1, { ttlSeconds: 1.5 })).rejects.toThrow(/ttlSeconds/);
         await expect(clients.client.incr('k', -1)).rejects.toThrow(/delta/);
-        await expect(clients.client.cas('k', 1, 5 as unknown as bigint)).rejects.toThrow(/cas/);
+        await expect(clients.client.cas('k', 1, 5 as unknown as CasToken)).rejects.toThrow(/cas/);
         expect(await clients.client.get('k')).toBeUndefined();
       });
     });

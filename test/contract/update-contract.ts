@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import {
   abort,
   CasConflictError,
@@ -19,7 +20,7 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
     it('creates a missing key via add and reports created', async () => {
       const r = await clients.client.update<number>('n', (cur) => (cur ?? 0) + 1);
       expect(r).toMatchObject({ outcome: 'created', value: 1, attempts: 1 });
-      expect(r.cas).toBe((await clients.client.gets('n'))?.cas);
+      expect(r.cas?.value).toBe((await clients.client.gets('n'))?.cas.value);
     });
 
     it('updates an existing key via cas and reports updated with the new token', async () => {
@@ -163,6 +164,52 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
       expect(elapsed).toBeGreaterThanOrEqual(140);
       expect(elapsed).toBeLessThan(600);
     });
+
+    it('deadlineMs covers fn: a slow fn past the deadline rejects, and what it computed is never written', async () => {
+      await clients.client.set('slow', 1);
+      let finished = false;
+      const err = await clients.client
+        .update<number>(
+          'slow',
+          async (n) => {
+            await sleep(400);
+            finished = true;
+            return n! + 1;
+          },
+          { deadlineMs: 100 },
+        )
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'RetryExhaustedError', reason: 'deadline' });
+      expect(finished).toBe(false);
+      await vi.waitFor(() => expect(finished).toBe(true));
+      await sleep(20);
+      expect(await clients.client.get('slow')).toBe(1);
+    });
+
+    it.each([true, false])(
+      'an fn that never settles rejects at its deadline and holds no other update of the key hostage (combine %s), nor close()',
+      async (combine) => {
+        const c = clients.open({ drainTimeoutMs: 200 });
+        await c.set('stuck', 1);
+        const stuck = c.update<number>('stuck', () => new Promise<number>(() => undefined), {
+          deadlineMs: 300,
+          combine,
+        });
+        stuck.catch(() => undefined);
+        await sleep(5);
+        const later = await c.update<number>('stuck', (n) => n! + 1, { combine, deadlineMs: 2000 });
+        expect(later).toMatchObject({ outcome: 'updated', value: 2 });
+        await expect(stuck).rejects.toMatchObject({ reason: 'deadline' });
+        const forever = c.update<number>('stuck', () => new Promise<number>(() => undefined), {
+          deadlineMs: Infinity,
+          combine,
+        });
+        await sleep(5);
+        await c.close();
+        await expect(forever).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+        expect(await clients.client.get('stuck')).toBe(2);
+      },
+    );
 
     it('an AbortSignal stops the update promptly during a backoff sleep', async () => {
       await clients.client.set('hot', 0);

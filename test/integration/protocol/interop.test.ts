@@ -26,12 +26,12 @@ describe('sharing memcached with clients in other languages', () => {
   it('what memcas writes, another client reads as JSON text with flags 0 and CAS-updates with the same token', async () => {
     const cas = await client.set('shared', { n: 1 });
     const seen = await text.gets('shared');
-    expect(seen).toEqual({ value: '{"n":1}', flags: 0, cas });
+    expect(seen).toEqual({ value: '{"n":1}', flags: 0, cas: cas.value });
     expect(await text.cas('shared', '{"n":2}', seen!.cas)).toBe('STORED');
     expect(await client.get('shared')).toEqual({ n: 2 });
     // and memcas's token is the one the other client's write produced
     const hit = await client.gets('shared');
-    expect(await text.cas('shared', '{"n":3}', hit!.cas)).toBe('STORED');
+    expect(await text.cas('shared', '{"n":3}', hit!.cas.value)).toBe('STORED');
     expect(await client.cas('shared', { n: 4 }, hit!.cas)).toBe('conflict');
   });
 

@@ -1,34 +1,51 @@
 import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../../src/backend/index.js';
 import { constant, none } from '../../../src/backoff/index.js';
-import { IndeterminateWriteError, RetryExhaustedError } from '../../../src/errors/index.js';
+import { CasToken, type Topology } from '../../../src/cluster/index.js';
+import {
+  ClientClosedError,
+  IndeterminateWriteError,
+  RetryExhaustedError,
+} from '../../../src/errors/index.js';
 import {
   abort,
   Batch,
+  Combiner,
   remove,
   resolveRetryOptions,
+  STALL_MS,
+  UpdateCall,
   type UpdateFn,
   type UpdateIO,
   type UpdateResult,
-  type Waiter,
   type WriteOutcome,
 } from '../../../src/txn/index.js';
+import { ManualClock, settle } from '../../helpers/manual-clock.js';
+
+const NODE = { address: 'node' } as Backend;
+const token = (cas: bigint): CasToken => new CasToken(cas, 'k', NODE, 0, {} as Topology);
 
 /** An in-memory key whose writes fail as scripted: each entry answers one write. */
 function fakeIO(
   initial: number | undefined,
-  script: Array<WriteOutcome['kind'] | 'indeterminate-error'> = [],
+  script: Array<WriteOutcome['kind'] | 'indeterminate-error' | 'hang'> = [],
 ) {
   const state = { value: initial, cas: initial === undefined ? 0n : 1n, writes: 0, reads: 0 };
+  let release: (() => void) | undefined;
   const io: UpdateIO<number> = {
     key: 'k',
     async read() {
       state.reads++;
-      return { value: state.value, cas: state.cas, origin: 'node' };
+      return { value: state.value, present: state.value !== undefined, token: token(state.cas) };
     },
     encode: (v) => Buffer.from(JSON.stringify(v)),
     async write(_snapshot, bytes) {
       state.writes++;
-      const next = script.shift();
+      let next = script.shift();
+      if (next === 'hang') {
+        await new Promise<void>((resolve) => (release = resolve));
+        next = 'stored';
+      }
       if (next === 'indeterminate-error') throw new IndeterminateWriteError('node', 'k', 'lost');
       if (next !== undefined && next !== 'stored') {
         state.cas++; // someone else wrote
@@ -36,43 +53,45 @@ function fakeIO(
       }
       state.value = bytes === undefined ? undefined : (JSON.parse(bytes.toString()) as number);
       state.cas = bytes === undefined ? 0n : state.cas + 1n;
-      return { kind: 'stored', cas: bytes === undefined ? undefined : state.cas };
+      return { kind: 'stored', cas: bytes === undefined ? undefined : token(state.cas) };
     },
   };
-  return { io, state };
+  return { io, state, releaseWrite: () => release?.() };
 }
 
 function waiter(
   fn: UpdateFn<number>,
   options: Parameters<typeof resolveRetryOptions>[0] = {},
-  extra: Partial<Waiter<number>> = {},
+  extra: { idempotent?: boolean; signal?: AbortSignal; started?: number } = {},
 ) {
   let settle!: { resolve: (r: UpdateResult<number>) => void; reject: (e: unknown) => void };
   const result = new Promise<UpdateResult<number>>(
     (resolve, reject) => (settle = { resolve, reject }),
   );
-  const w: Waiter<number> = {
+  result.catch(() => undefined);
+  const w = new UpdateCall<number>(
     fn,
-    retry: resolveRetryOptions({ policy: none(), random: () => 0.5, ...options }),
-    signal: undefined,
-    idempotent: false,
-    started: 0,
-    resolve: (r) => settle.resolve(r),
-    reject: (e) => settle.reject(e),
-    attempts: 0,
-    previousDelayMs: 0,
-    ...extra,
-  };
+    resolveRetryOptions({ policy: none(), random: () => 0.5, ...options }),
+    extra.signal,
+    extra.idempotent ?? false,
+    extra.started ?? 0,
+    (r) => settle.resolve(r),
+    (e) => settle.reject(e),
+  );
   return { w, result };
 }
 
-const clock = () => 0;
+/** A clock that stays at 0 and fires timers at once: for tests where time does not matter. */
+const clock = {
+  now: () => 0,
+  setTimer: (_ms: number, fn: () => void) => (setImmediate(fn), () => undefined),
+};
 
 describe('Batch (the update loop)', () => {
   it('retries scripted conflicts and resolves with the attempt count', async () => {
     const { io, state } = fakeIO(1, ['cas', 'not_found', 'stored']);
     const { w, result } = waiter((n) => (n ?? 0) + 1);
-    await new Batch(io, [w], clock).run();
+    await new Batch(io, [w], clock).done;
     expect(await result).toMatchObject({ outcome: 'updated', value: 2, attempts: 3 });
     expect(state).toMatchObject({ reads: 3, writes: 3, value: 2 });
   });
@@ -80,7 +99,7 @@ describe('Batch (the update loop)', () => {
   it('gives up after maxAttempts with RetryExhaustedError', async () => {
     const { io } = fakeIO(1, ['cas', 'cas', 'cas']);
     const { w, result } = waiter((n) => n! + 1, { maxAttempts: 3 });
-    await new Batch(io, [w], clock).run();
+    await new Batch(io, [w], clock).done;
     await expect(result).rejects.toMatchObject({
       name: 'RetryExhaustedError',
       attempts: 3,
@@ -88,9 +107,10 @@ describe('Batch (the update loop)', () => {
     });
   });
 
-  it('gives up on the injected clock: a deadline already spent is exhausted at the first conflict', async () => {
-    const { io } = fakeIO(1, ['cas']);
+  it('on the injected clock: a synchronous fn that outlasts the deadline is rejected, and nothing is written', async () => {
+    const { io, state } = fakeIO(1);
     let now = 0;
+    const jumpy = { now: () => now, setTimer: clock.setTimer };
     const { w, result } = waiter(
       (n) => {
         now += 5_000; // the function itself took five seconds
@@ -98,40 +118,41 @@ describe('Batch (the update loop)', () => {
       },
       { deadlineMs: 1000, maxAttempts: 100, policy: constant({ delayMs: 1 }) },
     );
-    await new Batch(io, [w], () => now).run();
+    await new Batch(io, [w], jumpy).done;
     const err = await result.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryExhaustedError);
     expect(err).toMatchObject({ reason: 'deadline', attempts: 1 });
+    expect(state.writes).toBe(0);
   });
 
   it('an indeterminate write rejects a non-idempotent caller and re-reads for an idempotent one', async () => {
     const a = fakeIO(1, ['indeterminate-error']);
     const plain = waiter((n) => n! + 1);
-    await new Batch(a.io, [plain.w], clock).run();
+    await new Batch(a.io, [plain.w], clock).done;
     await expect(plain.result).rejects.toBeInstanceOf(IndeterminateWriteError);
 
     const b = fakeIO(1, ['indeterminate-error', 'stored']);
     const idem = waiter(() => 7, {}, { idempotent: true });
-    await new Batch(b.io, [idem.w], clock).run();
+    await new Batch(b.io, [idem.w], clock).done;
     expect(await idem.result).toMatchObject({ outcome: 'updated', value: 7, attempts: 2 });
   });
 
   it('remove deletes; abort writes nothing; created when the key was missing', async () => {
     const gone = fakeIO(5);
     const r1 = waiter(() => remove);
-    await new Batch(gone.io, [r1.w], clock).run();
+    await new Batch(gone.io, [r1.w], clock).done;
     expect(await r1.result).toMatchObject({ outcome: 'removed', value: undefined });
     expect(gone.state.value).toBeUndefined();
 
     const kept = fakeIO(5);
     const r2 = waiter(() => abort('no'));
-    await new Batch(kept.io, [r2.w], clock).run();
+    await new Batch(kept.io, [r2.w], clock).done;
     expect(await r2.result).toMatchObject({ outcome: 'aborted', value: 5, result: 'no' });
     expect(kept.state.writes).toBe(0);
 
     const fresh = fakeIO(undefined);
     const r3 = waiter((n) => (n ?? 0) + 1);
-    await new Batch(fresh.io, [r3.w], clock).run();
+    await new Batch(fresh.io, [r3.w], clock).done;
     expect(await r3.result).toMatchObject({ outcome: 'created', value: 1 });
   });
 
@@ -142,7 +163,7 @@ describe('Batch (the update loop)', () => {
       throw new Error('b');
     });
     const c = waiter((n) => n! * 10);
-    await new Batch(io, [a.w, b.w, c.w], clock).run();
+    await new Batch(io, [a.w, b.w, c.w], clock).done;
     expect((await a.result).value).toBe(2);
     await expect(b.result).rejects.toThrow('b');
     expect((await c.result).value).toBe(20);
@@ -168,11 +189,125 @@ describe('Batch (the update loop)', () => {
       },
     };
     const { w, result } = waiter((n) => n! + 1, { policy, random: () => 0.25 });
-    await new Batch(io, [w], clock).run();
+    await new Batch(io, [w], clock).done;
     await result;
     expect(seen).toEqual([
       [1, 0, 0.25],
       [2, 1, 0.25],
     ]);
+  });
+});
+
+describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
+  it('an fn that never settles rejects at the deadline; nothing is written', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    const { w, result } = waiter(() => new Promise<number>(() => undefined), { deadlineMs: 200 });
+    const batch = new Batch(io, [w], manual);
+    await manual.advance(199);
+    expect(await Promise.race([result.then(() => 'settled'), settle().then(() => 'pending')])).toBe(
+      'pending',
+    );
+    await manual.advance(1);
+    await expect(result).rejects.toMatchObject({ name: 'RetryExhaustedError', reason: 'deadline' });
+    await batch.done;
+    expect(state.writes).toBe(0);
+  });
+
+  it('a slow fn that returns after the deadline has its value dropped, never written', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    let finish!: (v: number) => void;
+    const { w, result } = waiter(() => new Promise<number>((r) => (finish = r)), {
+      deadlineMs: 200,
+    });
+    const batch = new Batch(io, [w], manual);
+    await manual.advance(1500);
+    finish(99);
+    await batch.done;
+    await expect(result).rejects.toBeInstanceOf(RetryExhaustedError);
+    expect(state).toMatchObject({ writes: 0, value: 1 });
+  });
+
+  it('a signal aborted while fn runs rejects at once with its reason; nothing is written', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    const controller = new AbortController();
+    let finish!: (v: number) => void;
+    const { w, result } = waiter(
+      () => new Promise<number>((r) => (finish = r)),
+      {},
+      { signal: controller.signal },
+    );
+    const batch = new Batch(io, [w], manual);
+    await settle();
+    controller.abort(new Error('caller gave up'));
+    await expect(result).rejects.toThrow('caller gave up');
+    finish(5);
+    await batch.done;
+    expect(state.writes).toBe(0);
+  });
+
+  it('in a combined batch, a call that times out after its fn ran is left out: the others are applied again and written', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    const slow = waiter((n) => n! + 100, { deadlineMs: 50 });
+    const late = waiter(async (n) => {
+      await new Promise<void>((r) => manual.setTimer(100, r));
+      return n! + 1;
+    });
+    const batch = new Batch(io, [slow.w, late.w], manual);
+    await manual.advance(100);
+    await manual.advance(100);
+    await batch.done;
+    await expect(slow.result).rejects.toMatchObject({ reason: 'deadline' });
+    expect(await late.result).toMatchObject({ outcome: 'updated', value: 2 });
+    expect(state).toMatchObject({ value: 2, writes: 1, reads: 2 });
+  });
+
+  it('a call aborted while its write is in flight settles with the write (it landed), not as aborted', async () => {
+    const { io, state, releaseWrite } = fakeIO(1, ['hang']);
+    const controller = new AbortController();
+    const { w, result } = waiter((n) => n! + 1, {}, { signal: controller.signal });
+    const batch = new Batch(io, [w], new ManualClock());
+    await settle();
+    controller.abort(new Error('too late'));
+    releaseWrite();
+    await batch.done;
+    expect(await result).toMatchObject({ outcome: 'updated', value: 2 });
+    expect(state.value).toBe(2);
+  });
+
+  it('a stuck fn does not hold later same-key calls hostage: after STALL_MS they run as their own batch', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    const batches: Array<Promise<void>> = [];
+    const combiner = new Combiner((batchIO, calls, onStall) => {
+      const b = new Batch(batchIO, calls, manual, undefined, onStall);
+      batches.push(b.done);
+      return b.done;
+    });
+    const stuck = waiter(() => new Promise<number>(() => undefined), { deadlineMs: Infinity });
+    combiner.submit('k', io, stuck.w);
+    await settle();
+    const next = waiter((n) => n! + 1);
+    combiner.submit('k', io, next.w);
+    await manual.advance(STALL_MS);
+    expect(await next.result).toMatchObject({ outcome: 'updated', value: 2 });
+    expect(state.value).toBe(2);
+    expect(batches).toHaveLength(2);
+  });
+
+  it('close(): a batch sleeping in backoff rejects with ClientClosedError instead of retrying', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1, ['cas']);
+    const { w, result } = waiter((n) => n! + 1, { policy: constant({ delayMs: 1000 }) });
+    const batch = new Batch(io, [w], manual);
+    await settle();
+    expect(manual.pending).toBe(1); // the backoff sleep
+    batch.close();
+    await batch.done;
+    await expect(result).rejects.toBeInstanceOf(ClientClosedError);
+    expect(state.writes).toBe(1);
   });
 });

@@ -1,0 +1,37 @@
+/**
+ * Time as memcas reads it: a monotonic `now()` in ms and one-shot timers.
+ * Deadlines, backoff sleeps and node health all go through one clock, which
+ * tests replace with a manual one instead of sleeping.
+ */
+export interface Clock {
+  /** Monotonic milliseconds (`performance.now()` for the system clock). */
+  now(): number;
+  /** Calls `fn` once after `ms`; returns a function that cancels it. */
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+/** The real clock: `performance.now()` and `setTimeout`. */
+export const systemClock: Clock = Object.freeze({
+  now: () => performance.now(),
+  setTimer(ms: number, fn: () => void): () => void {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+});
+
+/**
+ * Waits `ms` on `clock`; resolves early (without error) when `wake` aborts.
+ * Resolves at once for 0 or less.
+ */
+export function sleep(clock: Clock, ms: number, wake?: AbortSignal): Promise<void> {
+  if (ms <= 0 || wake?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      cancel();
+      wake?.removeEventListener('abort', done);
+      resolve();
+    };
+    const cancel = clock.setTimer(ms, done);
+    wake?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,1 @@
+export { systemClock, sleep, type Clock } from './clock.js';

@@ -1,0 +1,73 @@
+import type { ConflictKind } from '../errors/index.js';
+import type { Abort, Remove } from './markers.js';
+import type { ResolvedRetryOptions } from './update-options.js';
+import type { UpdateContext, UpdateOutcome, UpdateResult } from './update-result.js';
+
+/** The function given to `update()`. */
+export type UpdateFn<T, R = unknown> = (
+  current: T | undefined,
+  context: UpdateContext,
+) => T | Remove | Abort<R> | Promise<T | Remove | Abort<R>>;
+
+/** Told how one `update()` call goes (telemetry implements it). */
+export interface CallObserver {
+  /** The call settled with a result. */
+  succeeded(outcome: UpdateOutcome, attempts: number): void;
+  /** The call failed after `attempts` attempts. */
+  failed(error: unknown, attempts: number): void;
+  /** The call took part in a conflict; `delayMs` is the backoff chosen. */
+  conflict(attempt: number, kind: ConflictKind, delayMs: number): void;
+}
+
+/**
+ * One `update()` call: its function and options, and how it settles. A batch
+ * runs one or more of them (combining); each settles exactly once.
+ */
+export class UpdateCall<T> {
+  /** Attempts made so far (times `fn` ran). */
+  attempts = 0;
+  /** The last backoff delay, for policies that grow from it. */
+  previousDelayMs = 0;
+  /** When the call's time is up (clock ms). */
+  readonly deadline: number;
+
+  /**
+   * @param fn - the caller's function
+   * @param retry - the resolved retry options
+   * @param signal - the caller's AbortSignal
+   * @param idempotent - whether a lost write answer may be retried
+   * @param started - when the call was made (clock ms)
+   * @param fulfil - fulfils the caller's promise
+   * @param fail - rejects the caller's promise
+   * @param observer - told how the call goes
+   */
+  constructor(
+    readonly fn: UpdateFn<T>,
+    readonly retry: ResolvedRetryOptions,
+    readonly signal: AbortSignal | undefined,
+    readonly idempotent: boolean,
+    readonly started: number,
+    private readonly fulfil: (result: UpdateResult<T>) => void,
+    private readonly fail: (error: unknown) => void,
+    private readonly observer?: CallObserver,
+  ) {
+    this.deadline = started + retry.deadlineMs;
+  }
+
+  /** Settles the call with a result. */
+  resolve(result: UpdateResult<T>): void {
+    this.observer?.succeeded(result.outcome, result.attempts);
+    this.fulfil(result);
+  }
+
+  /** Settles the call with an error. */
+  reject(error: unknown): void {
+    this.observer?.failed(error, this.attempts);
+    this.fail(error);
+  }
+
+  /** Notes a conflict this call took part in. */
+  onConflict(attempt: number, kind: ConflictKind, delayMs: number): void {
+    this.observer?.conflict(attempt, kind, delayMs);
+  }
+}

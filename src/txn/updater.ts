@@ -1,0 +1,145 @@
+import type { Clock } from '../clock/index.js';
+import type { Codec } from '../codec/index.js';
+import { ClientClosedError } from '../errors/index.js';
+import { Batch, type BatchObserver } from './batch.js';
+import { Combiner } from './combiner.js';
+import { UpdateCall, type CallObserver, type UpdateFn } from './update-call.js';
+import type { UpdateIO } from './update-io.js';
+import {
+  resolveRetryOptions,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  type UpdateOptions,
+} from './update-options.js';
+import type { UpdateResult } from './update-result.js';
+
+/** What the updater tells telemetry. */
+export interface UpdateTelemetry {
+  /** Told what batches do. */
+  readonly batch: BatchObserver;
+  /** An observer for one call made at `started`. */
+  call(started: number): CallObserver;
+}
+
+/**
+ * Starts the `update()` calls of one client: resolves per-call retry options
+ * over the client's, hands each call to the combiner (same key, codec and
+ * TTL) or runs it as a batch of its own, and keeps the running batches so
+ * that `close()` can drain them.
+ */
+export class Updater {
+  private readonly retry: ResolvedRetryOptions;
+  private readonly combiner: Combiner;
+  private readonly running = new Set<Batch<unknown>>();
+  private readonly codecIds = new WeakMap<Codec<unknown>, number>();
+  private nextCodecId = 1;
+  private closing = false;
+
+  /**
+   * @param defaults - the client's retry options
+   * @param combineByDefault - the client's `combineUpdates`
+   * @param clock - the one clock for deadlines and sleeps
+   * @param telemetry - told how calls and batches go
+   */
+  constructor(
+    defaults: RetryOptions | undefined,
+    private readonly combineByDefault: boolean,
+    private readonly clock: Clock,
+    private readonly telemetry?: UpdateTelemetry,
+  ) {
+    this.retry = resolveRetryOptions(defaults);
+    this.combiner = new Combiner((io, calls, onStall) => this.runBatch(io, calls, onStall));
+  }
+
+  /**
+   * Checks the per-call options now, so a bad one rejects before any I/O.
+   * @throws {@link InvalidArgumentError} naming the bad option
+   */
+  retryOptions(options: RetryOptions): ResolvedRetryOptions {
+    const overridden =
+      options.policy !== undefined ||
+      options.maxAttempts !== undefined ||
+      options.deadlineMs !== undefined ||
+      options.random !== undefined;
+    return overridden ? resolveRetryOptions(options, this.retry) : this.retry;
+  }
+
+  /** Runs one `update()` on `io` (bound to the full key `fullKey`, `codec` and `ttl`). */
+  run<T, R>(
+    io: UpdateIO<T>,
+    fullKey: string,
+    codec: Codec<T>,
+    ttl: number,
+    fn: UpdateFn<T, R>,
+    options: UpdateOptions<T>,
+    retry: ResolvedRetryOptions,
+  ): Promise<UpdateResult<T, R>> {
+    return new Promise<UpdateResult<T, R>>((resolve, reject) => {
+      const started = this.clock.now();
+      const call = new UpdateCall<T>(
+        fn as UpdateFn<T>,
+        retry,
+        options.signal,
+        options.idempotent ?? false,
+        started,
+        resolve as (r: UpdateResult<T>) => void,
+        reject,
+        this.telemetry?.call(started),
+      );
+      if (options.combine ?? this.combineByDefault) {
+        const group = `${this.codecId(codec as Codec<unknown>)}|${ttl}|${fullKey}`;
+        this.combiner.submit(group, io, call);
+      } else {
+        void this.runBatch(io, [call]);
+      }
+    });
+  }
+
+  /**
+   * Stops retrying: every call already started finishes the attempt it is in
+   * (or makes its first); one that would back off and retry rejects with
+   * {@link ClientClosedError}. Resolves when all have settled, or after
+   * `drainMs`, when those still waiting (an `fn` that never settles) reject.
+   */
+  async close(drainMs: number): Promise<void> {
+    this.closing = true;
+    for (const batch of this.running) batch.close();
+    // Calls queued in the combiner start their batch on the next tick.
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    if (this.running.size === 0) return;
+    let cancel: (() => void) | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      cancel = this.clock.setTimer(drainMs, resolve);
+    });
+    const drained = (async () => {
+      while (this.running.size > 0) await Promise.race([...this.running].map((b) => b.done));
+    })();
+    await Promise.race([drained, timedOut]);
+    cancel?.();
+    const error = new ClientClosedError(
+      'update',
+      `it was still running ${drainMs} ms after close()`,
+    );
+    for (const batch of this.running) batch.abandon(error);
+  }
+
+  private runBatch<T>(
+    io: UpdateIO<T>,
+    calls: ReadonlyArray<UpdateCall<T>>,
+    onStall?: () => void,
+  ): Promise<void> {
+    const batch = new Batch(io, calls, this.clock, this.telemetry?.batch, onStall);
+    if (this.closing) batch.close();
+    this.running.add(batch as Batch<unknown>);
+    return batch.done.finally(() => this.running.delete(batch as Batch<unknown>));
+  }
+
+  private codecId(codec: Codec<unknown>): number {
+    let id = this.codecIds.get(codec);
+    if (id === undefined) {
+      id = this.nextCodecId++;
+      this.codecIds.set(codec, id);
+    }
+    return id;
+  }
+}
