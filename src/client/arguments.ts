@@ -53,3 +53,51 @@ export function checkSignal(signal: unknown, op: string): void {
     throw new InvalidArgumentError(`${op}: signal must be an AbortSignal, got ${String(signal)}`);
   }
 }
+
+/**
+ * Refuses option names that are not in `known`, naming them and the nearest
+ * known name: a typo (`server` for `servers`) must not silently mean "not set".
+ * @throws {@link InvalidArgumentError}
+ */
+export function refuseUnknown(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const near = nearest(name, known);
+    throw new InvalidArgumentError(
+      `${where}: unknown option ${JSON.stringify(name)}${near ? `; did you mean ${JSON.stringify(near)}?` : ''}` +
+        ` (known: ${known.join(', ')})`,
+    );
+  }
+}
+
+/** The known name closest to `name` (edit distance at most 3), if any. */
+function nearest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + cost,
+      );
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}

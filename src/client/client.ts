@@ -1,5 +1,4 @@
 import { itemSize, type Backend, type StoreMode, type StoreResult } from '../backend/index.js';
-import { systemClock } from '../clock/index.js';
 import {
   CasToken,
   ClusterTopology,
@@ -60,8 +59,8 @@ export class Client {
     this.telemetry = new Telemetry(options);
     this.topology = topologyFor(this.options, this.telemetry);
     const telemetry = this.telemetry;
-    const clock = systemClock;
-    this.updater = new Updater(options.retry, this.options.combineUpdates, clock, {
+    const clock = this.options.clock;
+    this.updater = new Updater(this.options.retry, this.options.combineUpdates, clock, {
       batch: {
         started: (size) => telemetry.metrics.batchSize.record(size),
         backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
@@ -70,7 +69,7 @@ export class Client {
     });
   }
 
-  /** `'memcached'` when talking to servers, `'embedded'` for the in-process store. */
+  /** `'memcached'` when talking to servers, `'embedded'` for the in-process store (no `servers` given). */
   get mode(): 'memcached' | 'embedded' {
     return this.options.servers.length > 0 ? 'memcached' : 'embedded';
   }
@@ -278,14 +277,14 @@ export class Client {
    */
   addServer(server: string | ServerAddress): void {
     this.ensureOpen('addServer');
-    const parsed = parseServer(server, 0);
+    const parsed = parseServer(server, 'addServer');
     this.cluster('addServer').add(clusterNode(parsed, this.options, this.telemetry));
   }
 
   /** Removes a memcached node at run time; only its keys move. */
   async removeServer(address: string): Promise<void> {
     this.ensureOpen('removeServer');
-    await this.cluster('removeServer').remove(parseServer(address, 0).address);
+    await this.cluster('removeServer').remove(parseServer(address, 'removeServer').address);
   }
 
   /** Removes every item on every node (all prefixes, not just this client's). */

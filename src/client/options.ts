@@ -2,7 +2,9 @@ import { InvalidArgumentError } from '../errors/index.js';
 import { checkCodec, jsonCodec, type Codec } from '../codec/index.js';
 import { MemoryStore, type MemoryStoreOptions } from '../backend/index.js';
 import { checkKeyPrefix } from '../keys/index.js';
-import type { RetryOptions } from '../txn/index.js';
+import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from '../txn/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
+import { refuseUnknown } from './arguments.js';
 import type { TelemetryOptions } from '../telemetry/index.js';
 import {
   resolveClusterOptions,
@@ -21,9 +23,10 @@ import {
 /** Options of {@link createClient}. */
 export interface ClientOptions extends ClusterOptions, TelemetryOptions {
   /**
-   * memcached nodes, as `'host:port'` or `{ host, port, weight }`. Omitted or
-   * empty: the embedded in-process store is used instead.
-   * @defaultValue `[]` (the embedded store)
+   * memcached nodes, as `'host:port'` or `{ host, port, weight }` (or one
+   * comma-separated string). Omitted: the embedded in-process store is used
+   * instead, and `client.mode` says `'embedded'`. An empty list is refused.
+   * @defaultValue none (the embedded store)
    */
   readonly servers?: ReadonlyArray<string | ServerAddress>;
   /**
@@ -84,6 +87,12 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
    */
   readonly drainTimeoutMs?: number;
   /**
+   * The clock for deadlines, backoff sleeps and node health (tests pass a
+   * manual one instead of sleeping). Socket timeouts always use real time.
+   * @defaultValue {@link systemClock}
+   */
+  readonly clock?: Clock;
+  /**
    * Combine concurrent `update()` calls on the same key (one read, one write).
    * @defaultValue true
    */
@@ -131,6 +140,8 @@ export interface ResolvedClientOptions {
   readonly memory: Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore;
   readonly combineUpdates: boolean;
   readonly drainTimeoutMs: number;
+  readonly retry: ResolvedRetryOptions;
+  readonly clock: Clock;
   readonly cluster: ResolvedClusterOptions;
 }
 
@@ -153,12 +164,56 @@ export function positive(name: string, value: unknown, fallback: number, integer
   return value;
 }
 
+/** Every option name {@link createClient} knows; any other is refused. */
+const CLIENT_OPTION_NAMES: readonly string[] = [
+  'servers',
+  'keyPrefix',
+  'codec',
+  'timeoutMs',
+  'connectTimeoutMs',
+  'maxValueBytes',
+  'username',
+  'password',
+  'tls',
+  'retry',
+  'drainTimeoutMs',
+  'combineUpdates',
+  'memory',
+  'clock',
+  'failureThreshold',
+  'retryAfterMs',
+  'onNodeDown',
+  'fallbackTtlSeconds',
+  'onNodeStateChange',
+  'meterProvider',
+  'tracerProvider',
+  'traceOperations',
+  'measureOperations',
+];
+const RETRY_OPTION_NAMES: readonly string[] = ['policy', 'maxAttempts', 'deadlineMs', 'random'];
+
 /**
- * Merges options with the defaults and checks them, once, at construction.
- * @throws TypeError naming the first bad option
+ * Merges options with the defaults and checks every one of them, once, at
+ * construction: unknown names, types and ranges, the retry and telemetry
+ * options included.
+ * @throws {@link InvalidArgumentError} naming the first bad option
  */
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
-  const servers = (options.servers ?? []).map(parseServer);
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(
+      `createClient: options must be an object, got ${String(options)}`,
+    );
+  }
+  refuseUnknown(options, CLIENT_OPTION_NAMES, 'createClient');
+  if (options.retry !== undefined) {
+    if (typeof options.retry !== 'object' || options.retry === null) {
+      throw new InvalidArgumentError('retry must be an object of RetryOptions');
+    }
+    refuseUnknown(options.retry, RETRY_OPTION_NAMES, 'createClient retry');
+  }
+  const servers = serverList(options.servers).map((entry, i) =>
+    parseServer(entry, `servers[${i}]`),
+  );
   const seen = new Set<string>();
   for (const s of servers) {
     if (seen.has(s.address)) throw new InvalidArgumentError(`servers lists ${s.address} twice`);
@@ -168,6 +223,11 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const credentials = credentialsFrom(options.username, options.password, 'createClient');
   if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null)) {
     throw new InvalidArgumentError('tls must be an object of tls.ConnectionOptions');
+  }
+  checkTelemetryOptions(options);
+  const clock = options.clock ?? systemClock;
+  if (typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') {
+    throw new InvalidArgumentError('clock must be a Clock: { now(), setTimer(ms, fn) }');
   }
   return {
     servers,
@@ -188,12 +248,73 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     credentials,
     tls: options.tls,
     memory: options.memory ?? {},
-    combineUpdates: options.combineUpdates ?? DEFAULT_CLIENT_OPTIONS.combineUpdates,
+    combineUpdates: flag(
+      'combineUpdates',
+      options.combineUpdates,
+      DEFAULT_CLIENT_OPTIONS.combineUpdates,
+    ),
     drainTimeoutMs: positive(
       'drainTimeoutMs',
       options.drainTimeoutMs,
       DEFAULT_CLIENT_OPTIONS.drainTimeoutMs,
     ),
+    retry: resolveRetryOptions(options.retry),
+    clock,
     cluster: resolveClusterOptions(options),
   };
+}
+
+/**
+ * The `servers` option as a list. A single string is a comma-separated list
+ * (`'a:11211,b:11211'`, as memjs takes it). An empty list is refused: omit
+ * `servers` for the embedded store, so that a configuration that lost its
+ * server list fails loudly instead of quietly using a private in-process store.
+ */
+function serverList(servers: unknown): ReadonlyArray<string | ServerAddress> {
+  if (servers === undefined) return [];
+  if (typeof servers === 'string') {
+    const list = servers.split(',').map((s) => s.trim());
+    if (list.some((s) => s === '')) {
+      throw new InvalidArgumentError(
+        `servers ${JSON.stringify(servers)} has an empty entry; give "host:port,host:port"`,
+      );
+    }
+    return list;
+  }
+  if (!Array.isArray(servers)) {
+    throw new InvalidArgumentError(
+      `servers must be an array of "host:port" or { host, port, weight } (or one comma-separated string), got ${typeof servers}`,
+    );
+  }
+  if (servers.length === 0) {
+    throw new InvalidArgumentError(
+      'servers is empty; omit servers to use the embedded in-process store, or list memcached nodes',
+    );
+  }
+  return servers as ReadonlyArray<string | ServerAddress>;
+}
+
+/** Checks the telemetry options' types (the providers are used as given). */
+function checkTelemetryOptions(options: ClientOptions): void {
+  const { meterProvider, tracerProvider } = options;
+  if (meterProvider !== undefined && typeof meterProvider?.getMeter !== 'function') {
+    throw new InvalidArgumentError('meterProvider must be an OpenTelemetry MeterProvider');
+  }
+  if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function') {
+    throw new InvalidArgumentError('tracerProvider must be an OpenTelemetry TracerProvider');
+  }
+  flag('traceOperations', options.traceOperations, false);
+  flag('measureOperations', options.measureOperations, true);
+}
+
+/**
+ * Checks a boolean option.
+ * @throws {@link InvalidArgumentError} naming the option
+ */
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new InvalidArgumentError(`${name} must be true or false, got ${String(value)}`);
+  }
+  return value;
 }

@@ -35,10 +35,10 @@ export const DEFAULT_MEMCACHED_PORT = 11211;
 /**
  * Parses `'host:port'`, `'host'`, `'[::1]:11211'` or a {@link ServerAddress}.
  *
- * @throws TypeError naming the `servers` option
+ * @param where - how to name the entry in errors (`servers[2]`, `addServer`)
+ * @throws {@link InvalidArgumentError} naming the entry
  */
-export function parseServer(entry: string | ServerAddress, index: number): ResolvedServer {
-  const where = `servers[${index}]`;
+export function parseServer(entry: string | ServerAddress, where: string): ResolvedServer {
   let host: string;
   let port: number = DEFAULT_MEMCACHED_PORT;
   let weight = 1;

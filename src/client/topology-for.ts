@@ -49,6 +49,7 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
           userListener?.(change);
         },
       },
+      o.clock.now,
     );
   }
   const store =

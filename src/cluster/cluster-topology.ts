@@ -3,7 +3,7 @@ import { NodeUnavailableError, InvalidArgumentError } from '../errors/index.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
 import { FallbackBackend } from './fallback-backend.js';
 import { FallbackWrites } from './fallback-writes.js';
-import { HealthObserver } from './health-observer.js';
+import { isNodeFailure } from './node-failure.js';
 import { NodeHealth } from './node-health.js';
 import { Ring, type RingNode } from './ring.js';
 import type { NodeInfo, Topology } from './topology.js';
@@ -130,7 +130,15 @@ export class ClusterTopology implements Topology {
       this.options.retryAfterMs,
       this.now,
     );
-    const backend = node.connect(new HealthObserver(health, () => this.markedDown(member)));
+    // The node's operations report here, and only here, how they ended.
+    const backend = node.connect({
+      start: () => undefined,
+      finish: (_op, _token, error) => {
+        if (error === undefined) health.success();
+        else this.recordFailure(member, error);
+      },
+      conflict: () => undefined,
+    });
     const cap = this.options.fallbackTtlSeconds;
     const member: Member = {
       address: node.address,
@@ -141,6 +149,15 @@ export class ClusterTopology implements Topology {
     };
     this.members.set(node.address, member);
     this.only = this.members.size === 1 ? member : undefined;
+  }
+
+  /**
+   * The one place a node is marked down: a failure of one of its operations
+   * (refused, reset, no answer; a definite answer from memcached never counts).
+   */
+  private recordFailure(member: Member, error: unknown): void {
+    if (!isNodeFailure(error) || !member.health.failure(error)) return;
+    this.markedDown(member);
   }
 
   private markedDown(member: Member): void {

@@ -36,18 +36,18 @@ export class Updater {
   private closing = false;
 
   /**
-   * @param defaults - the client's retry options
+   * @param defaults - the client's retry options, resolved
    * @param combineByDefault - the client's `combineUpdates`
    * @param clock - the one clock for deadlines and sleeps
    * @param telemetry - told how calls and batches go
    */
   constructor(
-    defaults: RetryOptions | undefined,
+    defaults: ResolvedRetryOptions,
     private readonly combineByDefault: boolean,
     private readonly clock: Clock,
     private readonly telemetry?: UpdateTelemetry,
   ) {
-    this.retry = resolveRetryOptions(defaults);
+    this.retry = defaults;
     this.combiner = new Combiner((io, calls, onStall) => this.runBatch(io, calls, onStall));
   }
 
