@@ -65,7 +65,7 @@ export class Client {
         started: (size) => telemetry.metrics.batchSize.record(size),
         backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
       },
-      call: (started) => new UpdateTracker(telemetry, started, clock.now),
+      call: (started) => new UpdateTracker(telemetry, started, () => clock.now()),
     });
   }
 
@@ -76,7 +76,7 @@ export class Client {
 
   /** Reads a value; `undefined` when the key is missing. @throws {@link CodecError} when the stored bytes are not the codec's */
   async get<T = unknown>(key: string, options: ReadOptions<T> = {}): Promise<T | undefined> {
-    return (await this.gets(key, options))?.value;
+    return (await this.read(key, options, 'get'))?.value;
   }
 
   /** Reads a value with its CAS token; `undefined` when the key is missing. */
@@ -84,10 +84,18 @@ export class Client {
     key: string,
     options: ReadOptions<T> = {},
   ): Promise<CasValue<T> | undefined> {
-    const full = this.fullKey(key, 'gets');
+    return this.read(key, options, 'gets');
+  }
+
+  private async read<T>(
+    key: string,
+    options: ReadOptions<T>,
+    op: 'get' | 'gets',
+  ): Promise<CasValue<T> | undefined> {
+    const full = this.fullKey(key, op);
     const codec = this.codec(options);
     const epoch = this.topology.epoch;
-    const backend = this.topology.route(full);
+    const backend = this.topology.route(full, false, op);
     const item = await backend.get(full);
     if (item === undefined) return undefined;
     return {
@@ -181,11 +189,11 @@ export class Client {
   async delete(key: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     const full = this.fullKey(key, 'delete');
     if (options.cas === undefined) {
-      const r = await this.topology.route(full, true).delete(full, 0n);
+      const r = await this.topology.route(full, true, 'delete').delete(full, 0n);
       return r === 'exists' ? 'conflict' : r;
     }
     const token = this.checkToken(options.cas, full, 'delete');
-    const backend = ownerSinceRead(this.topology, token);
+    const backend = ownerSinceRead(this.topology, token, 'delete');
     if (backend === undefined) return 'conflict';
     const r = await backend.delete(full, token.value);
     return r === 'exists' ? 'conflict' : r;
@@ -218,7 +226,9 @@ export class Client {
   async touch(key: string, ttlSeconds: number): Promise<TouchResult> {
     const full = this.fullKey(key, 'touch');
     const ttl = checkTtl(ttlSeconds);
-    return (await this.topology.route(full, true).touch(full, ttl)) ? 'touched' : 'not_found';
+    return (await this.topology.route(full, true, 'touch').touch(full, ttl))
+      ? 'touched'
+      : 'not_found';
   }
 
   /**
@@ -349,10 +359,10 @@ export class Client {
     const epoch = this.topology.epoch;
     let backend: Backend | undefined;
     if (checked === undefined) {
-      backend = this.topology.route(full, true);
+      backend = this.topology.route(full, true, mode);
     } else {
       // A token from the node that owned the key before it moved is a conflict.
-      backend = ownerSinceRead(this.topology, checked);
+      backend = ownerSinceRead(this.topology, checked, 'cas');
       if (backend === undefined) return { outcome: 'exists', token: undefined };
     }
     const cas = checked?.value ?? 0n;
@@ -420,7 +430,7 @@ export class Client {
       initial: options.initial === undefined ? undefined : checkU64(options.initial, 'initial'),
       ttl: checkTtl(options.ttlSeconds),
     };
-    const backend = this.topology.route(full, true);
+    const backend = this.topology.route(full, true, direction);
     return direction === 'incr' ? backend.incr(request) : backend.decr(request);
   }
 

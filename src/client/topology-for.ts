@@ -49,7 +49,7 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
           userListener?.(change);
         },
       },
-      o.clock.now,
+      () => o.clock.now(),
     );
   }
   const store =

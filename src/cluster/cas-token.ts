@@ -53,7 +53,11 @@ export class CasToken {
  * token's CAS, or `undefined` when the key's owner may have changed since the
  * token was read (then the write must not be sent: it is a conflict).
  */
-export function ownerSinceRead(topology: Topology, token: CasToken): Backend | undefined {
-  const backend = topology.route(token.key, true);
+export function ownerSinceRead(
+  topology: Topology,
+  token: CasToken,
+  op: string,
+): Backend | undefined {
+  const backend = topology.route(token.key, true, op);
   return backend === token.origin && token.epoch === topology.epoch ? backend : undefined;
 }

@@ -55,15 +55,15 @@ export class ClusterTopology implements Topology {
     for (const n of nodes) this.join(n);
   }
 
-  route(key: string, write = false): Backend {
+  route(key: string, write = false, op = 'request'): Backend {
     // One node: no ring to consult (hashring's md5 and LRU cost more than the rest of routing).
     if (this.only !== undefined && this.only.health.state === 'up') return this.only.backend;
     const owner = this.owner(key);
     const member = this.members.get(owner);
     if (member === undefined)
-      throw new NodeUnavailableError(owner, 'memcas has no memcached servers');
+      throw new NodeUnavailableError(owner, `${what(op, key)}: memcas has no memcached servers`);
     if (member.health.state === 'up') return member.backend;
-    if (this.options.onNodeDown === 'fail') throw this.unavailable(member);
+    if (this.options.onNodeDown === 'fail') throw this.unavailable(member, op, key);
     for (const address of this.ring.successors(key)) {
       const next = this.members.get(address);
       if (next?.health.state !== 'up') continue;
@@ -72,7 +72,7 @@ export class ClusterTopology implements Topology {
     }
     throw new NodeUnavailableError(
       owner,
-      `every memcached node is marked down; probes continue every ${this.options.retryAfterMs} ms`,
+      `${what(op, key)}: every memcached node is marked down; probes continue every ${this.options.retryAfterMs} ms`,
     );
   }
 
@@ -219,13 +219,14 @@ export class ClusterTopology implements Topology {
     }
   }
 
-  private unavailable(member: Member): NodeUnavailableError {
+  private unavailable(member: Member, op: string, key: string): NodeUnavailableError {
     const h = member.health;
+    const last = h.lastError === undefined ? '' : ` (the last: ${h.lastError.name})`;
     return new NodeUnavailableError(
       member.address,
-      `memcached ${member.address} is marked down after ${h.failureThreshold} consecutive failures ` +
-        `(last: ${h.lastError?.message ?? 'unknown'}); its keys fail fast until a probe answers ` +
-        `(next in ${Math.round(h.nextProbeInMs())} ms)`,
+      `${what(op, key)} not sent: memcached ${member.address} is marked down after ` +
+        `${h.failureThreshold} consecutive failures${last}; its keys fail fast until a probe ` +
+        `answers (next in ${Math.round(h.nextProbeInMs())} ms)`,
       { cause: h.lastError },
     );
   }
@@ -237,4 +238,9 @@ export class ClusterTopology implements Topology {
       // A listener's failure must not break routing.
     }
   }
+}
+
+/** An operation on a key, for messages. */
+function what(op: string, key: string): string {
+  return `${op} ${JSON.stringify(key)}`;
 }

@@ -23,7 +23,7 @@ export async function fetchMany(
   keys.forEach((key, i) => {
     let backend: Backend;
     try {
-      backend = topology.route(key);
+      backend = topology.route(key, false, 'getMany');
     } catch (error) {
       entries[i] = { status: 'error', error: error as Error };
       return;

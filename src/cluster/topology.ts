@@ -22,9 +22,10 @@ export interface Topology {
   readonly epoch: number;
   /**
    * The backend to use for a full key now. `write` says the caller will
-   * change the key there. Throws {@link NodeUnavailableError} when there is none.
+   * change the key there; `op` names the caller's operation in errors.
+   * Throws {@link NodeUnavailableError} when there is none.
    */
-  route(key: string, write?: boolean): Backend;
+  route(key: string, write?: boolean, op?: string): Backend;
   /** The node that owns a full key on the ring, whatever its state. */
   owner(key: string): string;
   /** Every backend, for per-node commands (flush, stats, version). */

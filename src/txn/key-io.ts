@@ -21,7 +21,7 @@ export function keyUpdateIO<T>(
     key,
     async read(): Promise<Snapshot<T>> {
       const epoch = topology.epoch;
-      const origin = topology.route(fullKey);
+      const origin = topology.route(fullKey, false, 'update');
       const item = await origin.get(fullKey);
       const token = new CasToken(item?.cas ?? 0n, fullKey, origin, epoch, topology);
       if (item === undefined) return { value: undefined, present: false, token };
@@ -29,7 +29,7 @@ export function keyUpdateIO<T>(
     },
     encode,
     async write(snapshot, bytes): Promise<WriteOutcome> {
-      const backend: Backend | undefined = ownerSinceRead(topology, snapshot.token);
+      const backend: Backend | undefined = ownerSinceRead(topology, snapshot.token, 'update');
       // A CAS token means nothing on another node: read again from the new owner.
       if (backend === undefined) return { kind: 'moved' };
       const cas = snapshot.present ? snapshot.token.value : 0n;

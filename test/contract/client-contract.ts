@@ -369,6 +369,38 @@ export function describeClientContract(name: string, factory: () => ClientFactor
       await clients.client.ping();
     });
 
+    it('close() lets calls already started settle as they would have; later calls reject naming their operation', async () => {
+      const c = clients.open();
+      await c.set('k', 1);
+      const pending = Promise.all([
+        c.get('k'),
+        c.set('j', 2),
+        c.update<number>('k', (n) => n! + 1),
+        c.incr('n', 1, { initial: 5 }),
+        c.getMany(['k', 'j']),
+      ]);
+      await c.close();
+      const [got, token, updated, counter, many] = await pending;
+      expect(got).toBe(1);
+      expect(token).toBeInstanceOf(CasToken);
+      expect(updated).toMatchObject({ outcome: 'updated', value: 2 });
+      expect(counter).toBe(5n);
+      expect(many.map((e) => e.status)).toEqual(['hit', 'hit']);
+      for (const [op, call] of [
+        ['get', () => c.get('k')],
+        ['gets', () => c.gets('k')],
+        ['set', () => c.set('k', 1)],
+        ['update', () => c.update('k', () => 1)],
+        ['getMany', () => c.getMany(['k'])],
+      ] as const) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ClientClosedError);
+        expect((err as Error).message.startsWith(`${op}:`)).toBe(true);
+      }
+      expect(await clients.client.get('k')).toBe(2);
+      expect(await clients.client.get('j')).toBe(2);
+    });
+
     it('calls on a closed client reject with ClientClosedError', async () => {
       const c = clients.open();
       await c.close();

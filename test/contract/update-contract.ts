@@ -10,6 +10,7 @@ import {
   RetryExhaustedError,
   ValueTooLargeError,
 } from '../../src/index.js';
+import { ManualClock, runUntilSettled } from '../helpers/manual-clock.js';
 import { useContractClients, type ClientFactory } from './contract-clients.js';
 
 /** `update()` semantics, run against one backend (embedded store and real memcached). */
@@ -146,23 +147,27 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
       expect(await clients.client.get('hot')).toBe(4);
     });
 
-    it('the deadline stops retrying on time', async () => {
-      await clients.client.set('hot', 0);
-      const started = performance.now();
-      const err = await clients.client
-        .update<number>(
-          'hot',
-          async (n) => {
-            await clients.other.incr('hot', 1);
-            return n! + 1;
-          },
-          { deadlineMs: 150, maxAttempts: 1000, policy: constant({ delayMs: 20 }) },
-        )
-        .catch((e: unknown) => e);
-      const elapsed = performance.now() - started;
-      expect(err).toMatchObject({ name: 'RetryExhaustedError', reason: 'deadline' });
-      expect(elapsed).toBeGreaterThanOrEqual(140);
-      expect(elapsed).toBeLessThan(600);
+    it('the deadline stops retrying on time, measured on the injected clock', async () => {
+      const clock = new ManualClock();
+      const c = clients.open({ clock });
+      await c.set('hot', 0);
+      const pending = c.update<number>(
+        'hot',
+        async (n) => {
+          await clients.other.incr('hot', 1);
+          return n! + 1;
+        },
+        { deadlineMs: 150, maxAttempts: 1000, policy: constant({ delayMs: 20 }) },
+      );
+      const settled = await runUntilSettled(clock, pending);
+      expect(settled.status).toBe('rejected');
+      // Attempts at 0, 20, …, 140 ms; the eighth conflict's sleep is cut to the deadline.
+      expect((settled as PromiseRejectedResult).reason).toMatchObject({
+        name: 'RetryExhaustedError',
+        reason: 'deadline',
+        attempts: 8,
+      });
+      expect(clock.now()).toBe(150);
     });
 
     it('deadlineMs covers fn: a slow fn past the deadline rejects, and what it computed is never written', async () => {
@@ -212,9 +217,11 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
     );
 
     it('an AbortSignal stops the update promptly during a backoff sleep', async () => {
-      await clients.client.set('hot', 0);
+      const clock = new ManualClock();
+      const c = clients.open({ clock });
+      await c.set('hot', 0);
       const controller = new AbortController();
-      const pending = clients.client.update<number>(
+      const pending = c.update<number>(
         'hot',
         async (n) => {
           await clients.other.incr('hot', 1);
@@ -222,10 +229,10 @@ export function describeUpdateContract(name: string, factory: () => ClientFactor
         },
         { signal: controller.signal, policy: constant({ delayMs: 10_000 }), deadlineMs: 60_000 },
       );
-      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
-      const started = performance.now();
+      await vi.waitFor(() => expect(clock.pending).toBe(1)); // asleep in backoff
+      controller.abort(new Error('caller gave up'));
       await expect(pending).rejects.toThrow('caller gave up');
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(clock.now()).toBe(0); // no time had to pass
     });
 
     it('an already aborted signal rejects without calling fn', async () => {

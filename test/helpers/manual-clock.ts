@@ -26,6 +26,13 @@ export class ManualClock implements Clock {
     return this.timers.length;
   }
 
+  /** Moves time to the next timer and fires it (and any due with it). */
+  async advanceToNext(): Promise<void> {
+    this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
+    const next = this.timers[0];
+    if (next !== undefined) await this.advance(next.at - this.time);
+  }
+
   /** Moves time forward by `ms`, firing due timers in order. */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;
@@ -41,6 +48,29 @@ export class ManualClock implements Clock {
     this.time = end;
     await settle();
   }
+}
+
+/**
+ * Drives `clock` until `promise` settles: lets real I/O happen for `quietMs`
+ * of real time, then fires the next timer if one is waiting (a timer armed
+ * only while I/O was in flight is gone by then), and again.
+ */
+export async function runUntilSettled<T>(
+  clock: ManualClock,
+  promise: Promise<T>,
+  quietMs = 10,
+): Promise<PromiseSettledResult<T>> {
+  let result: PromiseSettledResult<T> | undefined;
+  void promise.then(
+    (value) => (result = { status: 'fulfilled', value }),
+    (reason: unknown) => (result = { status: 'rejected', reason }),
+  );
+  for (let i = 0; result === undefined && i < 1000; i++) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    if (result === undefined && clock.pending > 0) await clock.advanceToNext();
+  }
+  if (result === undefined) throw new Error('runUntilSettled: the promise never settled');
+  return result;
 }
 
 /** Lets pending promise callbacks run. */
