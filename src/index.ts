@@ -27,6 +27,7 @@ export {
   type TouchResult,
 } from './client/index.js';
 export { CasToken } from './cluster/index.js';
+export { systemClock, type Clock } from './clock/index.js';
 export {
   remove,
   abort,

@@ -13,21 +13,3 @@ export interface BackendObserver {
   /** A CAS write (`cas`, `add`, CAS `delete`) lost its race. */
   conflict(op: string): void;
 }
-
-/** One observer that tells two. */
-export function bothObservers(a: BackendObserver, b: BackendObserver): BackendObserver {
-  return {
-    start(op) {
-      return [a.start(op), b.start(op)];
-    },
-    finish(op, token, error) {
-      const [ta, tb] = token as [unknown, unknown];
-      a.finish(op, ta, error);
-      b.finish(op, tb, error);
-    },
-    conflict(op) {
-      a.conflict(op);
-      b.conflict(op);
-    },
-  };
-}

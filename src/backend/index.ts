@@ -14,5 +14,5 @@ export {
 export { RELATIVE_TTL_LIMIT_SECONDS, cappedTtl } from './expiry.js';
 export { parseCounter, applyDelta, MAX_U64 } from './counter-value.js';
 export { itemSize, ITEM_OVERHEAD_BYTES } from './item-size.js';
-export { type BackendObserver, bothObservers } from './backend-observer.js';
+export type { BackendObserver } from './backend-observer.js';
 export { ObservedBackend } from './observed-backend.js';

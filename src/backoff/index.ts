@@ -11,5 +11,4 @@ export { DEFAULT_JITTER_OPTIONS, type JitterOptions } from './jitter-options.js'
 export { fullJitter } from './full-jitter.js';
 export { equalJitter } from './equal-jitter.js';
 export { decorrelatedJitter } from './decorrelated-jitter.js';
-export { abortableSleep } from './sleep.js';
 export { BACKOFF_POLICIES, policyByName, type BackoffPolicyName } from './by-name.js';

@@ -28,7 +28,7 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
    * instead, and `client.mode` says `'embedded'`. An empty list is refused.
    * @defaultValue none (the embedded store)
    */
-  readonly servers?: ReadonlyArray<string | ServerAddress>;
+  readonly servers?: string | ReadonlyArray<string | ServerAddress>;
   /**
    * Prepended to every key (and counted in its 250-byte limit).
    * @defaultValue `''`

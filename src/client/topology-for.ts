@@ -1,4 +1,4 @@
-import { bothObservers, MemoryStore, ObservedBackend } from '../backend/index.js';
+import { MemoryStore, ObservedBackend } from '../backend/index.js';
 import {
   ClusterTopology,
   SingleNodeTopology,
@@ -19,7 +19,8 @@ export function clusterNode(
   return {
     address: server.address,
     weight: server.weight,
-    connect: (health) =>
+    observer: new OperationObserver(telemetry, server.address),
+    connect: (observer) =>
       new MemcachedBackend(
         {
           host: server.host,
@@ -31,7 +32,7 @@ export function clusterNode(
           tls: o.tls,
         },
         o.cluster.retryAfterMs,
-        bothObservers(health, new OperationObserver(telemetry, server.address)),
+        observer,
       ),
   };
 }

@@ -10,8 +10,10 @@ import type { NodeInfo, Topology } from './topology.js';
 
 /** A node to add: where it is, its weight, and how to connect to it. */
 export interface ClusterNode extends RingNode {
-  /** Makes the node's backend, which must tell `health` about every operation. */
-  readonly connect: (health: BackendObserver) => Backend;
+  /** Makes the node's backend, which must tell `observer` about every operation. */
+  readonly connect: (observer: BackendObserver) => Backend;
+  /** Also told about every operation of the node (telemetry), after the cluster. */
+  readonly observer?: BackendObserver;
 }
 
 /** One node of the cluster. */
@@ -130,14 +132,16 @@ export class ClusterTopology implements Topology {
       this.options.retryAfterMs,
       this.now,
     );
-    // The node's operations report here, and only here, how they ended.
+    // The node's operations report here how they ended: health first, then telemetry.
+    const also = node.observer;
     const backend = node.connect({
-      start: () => undefined,
-      finish: (_op, _token, error) => {
+      start: (op) => also?.start(op),
+      finish: (op, token, error) => {
         if (error === undefined) health.success();
         else this.recordFailure(member, error);
+        also?.finish(op, token, error);
       },
-      conflict: () => undefined,
+      conflict: (op) => also?.conflict(op),
     });
     const cap = this.options.fallbackTtlSeconds;
     const member: Member = {
