@@ -205,6 +205,11 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     );
   }
   refuseUnknown(options, CLIENT_OPTION_NAMES, 'createClient');
+  for (const [name, value] of Object.entries(options)) {
+    // null is never a value: leave the option out for its default.
+    if (value === null)
+      throw new InvalidArgumentError(`${name} must not be null; omit it for the default`);
+  }
   if (options.retry !== undefined) {
     if (typeof options.retry !== 'object' || options.retry === null) {
       throw new InvalidArgumentError('retry must be an object of RetryOptions');
@@ -247,7 +252,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     ),
     credentials,
     tls: options.tls,
-    memory: options.memory ?? {},
+    memory: checkMemory(options.memory),
     combineUpdates: flag(
       'combineUpdates',
       options.combineUpdates,
@@ -317,4 +322,21 @@ function flag(name: string, value: unknown, fallback: boolean): boolean {
     throw new InvalidArgumentError(`${name} must be true or false, got ${String(value)}`);
   }
   return value;
+}
+
+/** Checks the `memory` option: a {@link MemoryStore}, or its options. */
+function checkMemory(
+  memory: ClientOptions['memory'],
+): Omit<MemoryStoreOptions, 'maxValueBytes'> | MemoryStore {
+  if (memory === undefined) return {};
+  if (memory instanceof MemoryStore) return memory;
+  if (typeof memory !== 'object' || memory === null) {
+    throw new InvalidArgumentError('memory must be a MemoryStore or { maxBytes?, now? }');
+  }
+  refuseUnknown(memory, ['maxBytes', 'now'], 'createClient memory');
+  positive('memory.maxBytes', memory.maxBytes, 1, true);
+  if (memory.now !== undefined && typeof memory.now !== 'function') {
+    throw new InvalidArgumentError('memory.now must be a function returning ms since the epoch');
+  }
+  return memory;
 }

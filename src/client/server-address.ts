@@ -84,7 +84,12 @@ export function credentialsFrom(
   where: string,
 ): Credentials | undefined {
   if (username === undefined && password === undefined) return undefined;
-  if (typeof username !== 'string' || typeof password !== 'string' || username === '') {
+  if (
+    typeof username !== 'string' ||
+    typeof password !== 'string' ||
+    username === '' ||
+    password === ''
+  ) {
     throw new InvalidArgumentError(
       `${where}: username and password must both be non-empty strings`,
     );

@@ -50,7 +50,7 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
           userListener?.(change);
         },
       },
-      () => o.clock.now(),
+      o.clock,
     );
   }
   const store =

@@ -6,15 +6,19 @@
 export interface Clock {
   /** Monotonic milliseconds (`performance.now()` for the system clock). */
   now(): number;
-  /** Calls `fn` once after `ms`; returns a function that cancels it. */
-  setTimer(ms: number, fn: () => void): () => void;
+  /**
+   * Calls `fn` once after `ms`; returns a function that cancels it. A
+   * `background` timer does not keep the process alive (a health probe).
+   */
+  setTimer(ms: number, fn: () => void, background?: boolean): () => void;
 }
 
 /** The real clock: `performance.now()` and `setTimeout`. */
 export const systemClock: Clock = Object.freeze({
   now: () => performance.now(),
-  setTimer(ms: number, fn: () => void): () => void {
+  setTimer(ms: number, fn: () => void, background = false): () => void {
     const timer = setTimeout(fn, ms);
+    if (background) timer.unref();
     return () => clearTimeout(timer);
   },
 });

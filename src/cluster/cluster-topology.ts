@@ -1,5 +1,6 @@
 import type { Backend, BackendObserver } from '../backend/index.js';
 import { NodeUnavailableError, InvalidArgumentError } from '../errors/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
 import { FallbackBackend } from './fallback-backend.js';
 import { FallbackWrites } from './fallback-writes.js';
@@ -34,7 +35,8 @@ interface Member {
 export class ClusterTopology implements Topology {
   private readonly ring: Ring;
   private readonly members = new Map<string, Member>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cancels the probes scheduled. */
+  private readonly timers = new Set<() => void>();
   /** The member when there is exactly one. */
   private only: Member | undefined;
   /** Keys written to a fallback node while their owner was down ('rehash'). */
@@ -46,12 +48,12 @@ export class ClusterTopology implements Topology {
   /**
    * @param nodes - the initial nodes
    * @param options - failure policy and health settings
-   * @param now - the monotonic clock
+   * @param clock - the clock for health and probes
    */
   constructor(
     nodes: readonly ClusterNode[],
     private readonly options: ResolvedClusterOptions,
-    private readonly now: () => number = () => performance.now(),
+    private readonly clock: Clock = systemClock,
   ) {
     this.ring = new Ring(nodes);
     for (const n of nodes) this.join(n);
@@ -121,16 +123,14 @@ export class ClusterTopology implements Topology {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const cancel of this.timers) cancel();
     this.timers.clear();
     await Promise.all(this.nodes().map((n) => n.close()));
   }
 
   private join(node: ClusterNode): void {
-    const health = new NodeHealth(
-      this.options.failureThreshold,
-      this.options.retryAfterMs,
-      this.now,
+    const health = new NodeHealth(this.options.failureThreshold, this.options.retryAfterMs, () =>
+      this.clock.now(),
     );
     // The node's operations report here how they ended: health first, then telemetry.
     const also = node.observer;
@@ -178,12 +178,15 @@ export class ClusterTopology implements Topology {
 
   private scheduleProbe(member: Member): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.probe(member);
-    }, member.health.nextProbeInMs());
-    timer.unref();
-    this.timers.add(timer);
+    const cancel = this.clock.setTimer(
+      member.health.nextProbeInMs(),
+      () => {
+        this.timers.delete(cancel);
+        void this.probe(member);
+      },
+      true,
+    );
+    this.timers.add(cancel);
   }
 
   private async probe(member: Member): Promise<void> {

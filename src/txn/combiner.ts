@@ -1,7 +1,7 @@
 import type { UpdateCall } from './update-call.js';
 import type { UpdateIO } from './update-io.js';
 
-/** Runs a batch of calls; `onStall` is called if one call's `fn` holds it too long. */
+/** Runs a batch of calls and resolves when all have settled (never rejects); `onStall` is called if one call's `fn` holds it too long. */
 export type BatchRunner = <T>(
   io: UpdateIO<T>,
   calls: ReadonlyArray<UpdateCall<T>>,
@@ -45,7 +45,8 @@ export class Combiner {
       const calls = queue.calls;
       queue.calls = [];
       await new Promise<void>((next) => {
-        void this.runBatch(queue.io, calls, next).then(next);
+        // A runner never rejects (Batch.done settles every call itself); go on either way.
+        void this.runBatch(queue.io, calls, next).then(next, next);
       });
     }
     this.queues.delete(group);
