@@ -6,6 +6,12 @@ export interface StoredItem {
   readonly flags: number;
   /** The CAS token: changes on every write of the item. */
   readonly cas: bigint;
+  /**
+   * Which connection to the server read it (memcached numbers CAS from 1
+   * again after a restart, and a restart always means a new connection).
+   * Undefined for the embedded store, which cannot restart under a client.
+   */
+  readonly session?: number;
 }
 
 /** Which storage command to run: unconditional, only-if-missing, only-if-present. */
@@ -25,6 +31,12 @@ export interface StoreRequest {
   readonly ttl: number;
   /** When not 0n, write only if the item still has this CAS token. */
   readonly cas: bigint;
+  /**
+   * With `cas`: the session the token was read in. When the backend's
+   * connection is not that one any more, the write is not sent and reports
+   * `exists` (a conflict): the server may have restarted and reused the number.
+   */
+  readonly session?: number | undefined;
 }
 
 /**
@@ -37,6 +49,8 @@ export interface StoreResult {
   readonly outcome: 'stored' | 'exists' | 'not_found';
   /** The new CAS token when stored, else 0n. */
   readonly cas: bigint;
+  /** The session the write was answered in (see {@link StoredItem.session}). */
+  readonly session?: number;
 }
 
 /** An `incr` or `decr`. */
@@ -65,8 +79,12 @@ export interface Backend {
   getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>>;
   /** Writes one item. */
   store(request: StoreRequest): Promise<StoreResult>;
-  /** Deletes an item, only if its CAS token matches when `cas` is not 0n. */
-  delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'>;
+  /**
+   * Deletes an item, only if its CAS token matches when `cas` is not 0n (and,
+   * with `session`, only on the connection the token was read in: see
+   * {@link StoreRequest.session}).
+   */
+  delete(key: string, cas: bigint, session?: number): Promise<'deleted' | 'exists' | 'not_found'>;
   /** Adds to a counter; `undefined` when the key is missing and no initial value was given. */
   incr(request: CounterRequest): Promise<bigint | undefined>;
   /** Takes from a counter (never below 0); `undefined` as for {@link Backend.incr}. */

@@ -91,7 +91,11 @@ export class MemoryStore implements Backend {
     return { outcome: 'stored', cas };
   }
 
-  async delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'> {
+  async delete(
+    key: string,
+    cas: bigint,
+    _session?: number,
+  ): Promise<'deleted' | 'exists' | 'not_found'> {
     const current = this.live(key);
     if (!current) return 'not_found';
     if (cas !== 0n && current.cas !== cas) return 'exists';

@@ -29,8 +29,12 @@ export class ObservedBackend implements Backend {
     if (r.outcome === 'exists' && (op === 'cas' || op === 'add')) this.observer.conflict(op);
     return r;
   }
-  async delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'> {
-    const r = await this.run('delete', () => this.inner.delete(key, cas));
+  async delete(
+    key: string,
+    cas: bigint,
+    session?: number,
+  ): Promise<'deleted' | 'exists' | 'not_found'> {
+    const r = await this.run('delete', () => this.inner.delete(key, cas, session));
     if (r === 'exists') this.observer.conflict('delete');
     return r;
   }

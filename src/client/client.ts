@@ -4,6 +4,7 @@ import {
   ClusterTopology,
   fetchMany,
   ownerSinceRead,
+  tokenOf,
   type NodeInfo,
   type Topology,
 } from '../cluster/index.js';
@@ -51,7 +52,7 @@ export class Client {
   private readonly topology: Topology;
   private readonly telemetry: Telemetry;
   private readonly updater: Updater;
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
   constructor(options: ClientOptions = {}) {
@@ -100,7 +101,7 @@ export class Client {
     if (item === undefined) return undefined;
     return {
       value: decodeValue(codec, key, item.value, item.flags),
-      cas: new CasToken(item.cas, full, backend, epoch, this.topology),
+      cas: tokenOf(item, full, backend, epoch, this.topology),
     };
   }
 
@@ -178,7 +179,9 @@ export class Client {
     token: CasToken,
     options: WriteOptions<T> = {},
   ): Promise<CasResult> {
-    const r = await this.store('set', key, value, options, token);
+    // REPLACE with the token, not SET: memcached unlinks the old item when a SET
+    // fails to allocate, even with a stale token; a failed REPLACE leaves it.
+    const r = await this.store('replace', key, value, options, token);
     return r.outcome === 'stored' ? 'stored' : r.outcome === 'exists' ? 'conflict' : 'not_found';
   }
 
@@ -195,7 +198,7 @@ export class Client {
     const token = this.checkToken(options.cas, full, 'delete');
     const backend = ownerSinceRead(this.topology, token, 'delete');
     if (backend === undefined) return 'conflict';
-    const r = await backend.delete(full, token.value);
+    const r = await backend.delete(full, token.value, token.session);
     return r === 'exists' ? 'conflict' : r;
   }
 
@@ -331,11 +334,13 @@ export class Client {
    * (each within `timeoutMs`), and no socket or timer is left to keep the
    * process alive.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.updater.close(this.options.drainTimeoutMs);
-    await this.topology.close();
+  close(): Promise<void> {
+    // A second call waits for the same close.
+    this.closing ??= (async () => {
+      await this.updater.close(this.options.drainTimeoutMs);
+      await this.topology.close();
+    })();
+    return this.closing;
   }
 
   private async perNode<R>(fn: (n: Backend) => Promise<R>): Promise<Record<string, R>> {
@@ -366,10 +371,18 @@ export class Client {
       if (backend === undefined) return { outcome: 'exists', token: undefined };
     }
     const cas = checked?.value ?? 0n;
-    const r = await backend.store({ mode, key: full, value: bytes, flags: codec.flags, ttl, cas });
+    const r = await backend.store({
+      mode,
+      key: full,
+      value: bytes,
+      flags: codec.flags,
+      ttl,
+      cas,
+      session: checked?.session,
+    });
     const next =
       r.outcome === 'stored'
-        ? new CasToken(r.cas, full, backend, checked?.epoch ?? epoch, this.topology)
+        ? tokenOf(r, full, backend, checked?.epoch ?? epoch, this.topology)
         : undefined;
     return { outcome: r.outcome, token: next };
   }
@@ -446,7 +459,7 @@ export class Client {
   }
 
   private ensureOpen(op: string): void {
-    if (this.closed) throw new ClientClosedError(op);
+    if (this.closing) throw new ClientClosedError(op);
   }
 }
 

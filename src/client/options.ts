@@ -11,7 +11,7 @@ import {
   type ClusterOptions,
   type ResolvedClusterOptions,
 } from '../cluster/index.js';
-import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Credentials } from '../protocol/index.js';
 import {
   credentialsFrom,
@@ -149,20 +149,30 @@ export interface ResolvedClientOptions {
  * Checks a positive number option.
  * @throws TypeError naming the option
  */
-export function positive(name: string, value: unknown, fallback: number, integer = false): number {
+export function positive(
+  name: string,
+  value: unknown,
+  fallback: number,
+  integer = false,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (
     typeof value !== 'number' ||
     !Number.isFinite(value) ||
     value <= 0 ||
+    value > max ||
     (integer && !Number.isInteger(value))
   ) {
     throw new InvalidArgumentError(
-      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+      `${name} must be a positive ${integer ? 'integer' : 'number'}${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}, got ${String(value)}`,
     );
   }
   return value;
 }
+
+/** The longest delay Node's timers take (about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Every option name {@link createClient} knows; any other is refused. */
 const CLIENT_OPTION_NAMES: readonly string[] = [
@@ -226,9 +236,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   }
   if (options.codec !== undefined) checkCodec(options.codec, 'codec');
   const credentials = credentialsFrom(options.username, options.password, 'createClient');
-  if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null)) {
-    throw new InvalidArgumentError('tls must be an object of tls.ConnectionOptions');
-  }
+  checkTls(options.tls);
   checkTelemetryOptions(options);
   const clock = options.clock ?? systemClock;
   if (typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') {
@@ -238,11 +246,19 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     servers,
     keyPrefix: checkKeyPrefix(options.keyPrefix ?? DEFAULT_CLIENT_OPTIONS.keyPrefix),
     codec: options.codec ?? jsonCodec(),
-    timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_CLIENT_OPTIONS.timeoutMs),
+    timeoutMs: positive(
+      'timeoutMs',
+      options.timeoutMs,
+      DEFAULT_CLIENT_OPTIONS.timeoutMs,
+      false,
+      MAX_TIMER_MS,
+    ),
     connectTimeoutMs: positive(
       'connectTimeoutMs',
       options.connectTimeoutMs,
       DEFAULT_CLIENT_OPTIONS.connectTimeoutMs,
+      false,
+      MAX_TIMER_MS,
     ),
     maxValueBytes: positive(
       'maxValueBytes',
@@ -262,6 +278,8 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
       'drainTimeoutMs',
       options.drainTimeoutMs,
       DEFAULT_CLIENT_OPTIONS.drainTimeoutMs,
+      false,
+      MAX_TIMER_MS,
     ),
     retry: resolveRetryOptions(options.retry),
     clock,
@@ -339,4 +357,20 @@ function checkMemory(
     throw new InvalidArgumentError('memory.now must be a function returning ms since the epoch');
   }
   return memory;
+}
+
+/**
+ * Checks the `tls` option by building a secure context from it once, so a
+ * bad certificate, key or cipher list fails here, not inside a socket.
+ */
+function checkTls(options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('tls must be an object of tls.ConnectionOptions');
+  }
+  try {
+    createSecureContext(options as TlsOptions);
+  } catch (err) {
+    throw new InvalidArgumentError(`tls is not usable: ${(err as Error).message}`, { cause: err });
+  }
 }

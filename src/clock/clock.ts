@@ -17,7 +17,8 @@ export interface Clock {
 export const systemClock: Clock = Object.freeze({
   now: () => performance.now(),
   setTimer(ms: number, fn: () => void, background = false): () => void {
-    const timer = setTimeout(fn, ms);
+    // Node fires delays past 2^31-1 ms at once; a long one fires early instead, and callers re-check.
+    const timer = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
     if (background) timer.unref();
     return () => clearTimeout(timer);
   },

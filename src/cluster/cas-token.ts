@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/index.js';
+import type { Backend, StoredItem } from '../backend/index.js';
 import type { Topology } from './topology.js';
 
 /**
@@ -26,10 +26,20 @@ export class CasToken {
   readonly epoch: number;
   /** @internal The topology that routed the read. */
   readonly issuer: Topology;
+  /** @internal The connection it was read on (see {@link StoredItem.session}). */
+  readonly session: number | undefined;
 
   /** @internal Made by memcas only. */
-  constructor(value: bigint, key: string, origin: Backend, epoch: number, issuer: Topology) {
+  constructor(
+    value: bigint,
+    key: string,
+    origin: Backend,
+    epoch: number,
+    issuer: Topology,
+    session?: number,
+  ) {
     this.value = value;
+    this.session = session;
     this.node = origin.address;
     this.key = key;
     this.origin = origin;
@@ -48,10 +58,24 @@ export class CasToken {
   }
 }
 
+/** The token of an item read from (or just written to) `origin`, routed under `epoch`. */
+export function tokenOf(
+  item: Pick<StoredItem, 'cas' | 'session'>,
+  key: string,
+  origin: Backend,
+  epoch: number,
+  issuer: Topology,
+): CasToken {
+  return new CasToken(item.cas, key, origin, epoch, issuer, item.session);
+}
+
 /**
  * The one "moved since read" check: the backend to write a key to with a
  * token's CAS, or `undefined` when the key's owner may have changed since the
- * token was read (then the write must not be sent: it is a conflict).
+ * token was read (then the write must not be sent: it is a conflict). The
+ * backend makes the last check when it sends: that the connection the token
+ * was read on is still the one in use (`session`), since a restarted memcached
+ * numbers CAS from 1 again.
  */
 export function ownerSinceRead(
   topology: Topology,

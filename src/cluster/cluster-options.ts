@@ -84,9 +84,14 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
     );
   }
   const retryAfterMs = options.retryAfterMs ?? DEFAULT_CLUSTER_OPTIONS.retryAfterMs;
-  if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) {
+  if (
+    typeof retryAfterMs !== 'number' ||
+    !Number.isFinite(retryAfterMs) ||
+    retryAfterMs <= 0 ||
+    retryAfterMs > 2 ** 31 - 1
+  ) {
     throw new InvalidArgumentError(
-      `retryAfterMs must be a number of ms > 0, got ${String(retryAfterMs)}`,
+      `retryAfterMs must be a number of ms > 0 and < 2^31, got ${String(retryAfterMs)}`,
     );
   }
   const onNodeDown = options.onNodeDown ?? DEFAULT_CLUSTER_OPTIONS.onNodeDown;

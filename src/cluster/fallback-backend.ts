@@ -39,8 +39,8 @@ export class FallbackBackend implements Backend {
   store(request: StoreRequest): Promise<StoreResult> {
     return this.inner.store({ ...request, ttl: this.cap(request.ttl) });
   }
-  delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'> {
-    return this.inner.delete(key, cas);
+  delete(key: string, cas: bigint, session?: number): Promise<'deleted' | 'exists' | 'not_found'> {
+    return this.inner.delete(key, cas, session);
   }
   incr(request: CounterRequest): Promise<bigint | undefined> {
     return this.inner.incr({ ...request, ttl: this.cap(request.ttl) });

@@ -1,5 +1,5 @@
 import type { Backend, StoredItem } from '../backend/index.js';
-import { CasToken } from './cas-token.js';
+import { tokenOf, type CasToken } from './cas-token.js';
 import type { Topology } from './topology.js';
 
 /** One key's raw answer in {@link fetchMany}: an item with its token, a miss, or the error that kept it from being read. */
@@ -49,7 +49,7 @@ export async function fetchMany(
             : {
                 status: 'hit',
                 item,
-                token: new CasToken(item.cas, keys[i] as string, backend, epoch, topology),
+                token: tokenOf(item, keys[i] as string, backend, epoch, topology),
               };
       });
     }),

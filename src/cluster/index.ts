@@ -11,5 +11,5 @@ export {
 export { Ring, type RingNode } from './ring.js';
 export { NodeHealth, type NodeState } from './node-health.js';
 export { isNodeFailure } from './node-failure.js';
-export { CasToken, ownerSinceRead } from './cas-token.js';
+export { CasToken, ownerSinceRead, tokenOf } from './cas-token.js';
 export { fetchMany, type FetchedEntry } from './get-many.js';

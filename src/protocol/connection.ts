@@ -7,6 +7,7 @@ import {
   IndeterminateWriteError,
   ProtocolError,
   TimeoutError,
+  ValueTooLargeError,
 } from '../errors/index.js';
 import type { Credentials } from './credentials.js';
 import { useTls } from './tls-socket.js';
@@ -122,8 +123,14 @@ export class Connection {
   private connectDeadline = 0;
   private idle: (() => void) | undefined;
 
-  /** @param options - where and how to connect */
-  constructor(private readonly options: ConnectionOptions) {
+  /**
+   * @param options - where and how to connect
+   * @param id - this connection's number among its backend's, the session of the CAS tokens read on it
+   */
+  constructor(
+    private readonly options: ConnectionOptions,
+    readonly id = 0,
+  ) {
     this.address = `${options.host}:${options.port}`;
     this.reader = new ResponseReader(options.maxValueBytes + REPLY_OVERHEAD_BYTES);
     this.server = new memjs.Server(options.host, options.port, undefined, undefined, {
@@ -205,6 +212,15 @@ export class Connection {
   };
 
   private open(): void {
+    try {
+      this.connect();
+    } catch (err) {
+      // tls.connect and net.connect throw synchronously for some bad options.
+      this.fail(err as Error, 'error');
+    }
+  }
+
+  private connect(): void {
     this.state = 'connecting';
     this.connectDeadline = performance.now() + this.options.connectTimeoutMs;
     this.connectTimer = setTimeout(this.connectTimedOut, this.options.connectTimeoutMs);
@@ -292,7 +308,26 @@ export class Connection {
         `answered ${this.describe(head)} (opcode 0x${hex(opcode)}) with opcode 0x${hex(r.opcode)}`,
       );
     }
-    if (head.onResponse(r)) this.inFlight.shift();
+    if (r.oversize !== undefined) {
+      // Only a value can be this large: a memcached with a larger -I than
+      // maxValueBytes. That request fails; the connection and the node are fine.
+      if (head.write) {
+        throw new MalformedReplyError(
+          `answered ${this.describe(head)} with a ${r.oversize}-byte body`,
+        );
+      }
+      this.inFlight.shift();
+      head.onError(
+        new ValueTooLargeError(
+          head.key,
+          r.oversize,
+          this.options.maxValueBytes,
+          `memcas (reading from memcached ${this.address}; the body was skipped)`,
+        ),
+      );
+    } else if (head.onResponse(r)) {
+      this.inFlight.shift();
+    }
     if (this.inFlight.length === 0 && this.idle) this.idle();
   };
 

@@ -21,14 +21,19 @@ import { MalformedReplyError } from './malformed-reply-error.js';
 import type { Response } from './response.js';
 import { statusMeaning } from './status.js';
 
+/** The most statistics one `stats` answer may carry (memcached sends under 100). */
+const MAX_STATS = 1000;
+/** The most bytes of statistics one `stats` answer may carry. */
+const MAX_STATS_BYTES = 256 * 1024;
+
 const STORE_OPCODES = { set: Opcode.SET, add: Opcode.ADD, replace: Opcode.REPLACE } as const;
 
-function item(r: Response): StoredItem {
+function item(r: Response, session: number): StoredItem {
   // A hit carries its flags in 4 bytes of extras; anything else is not memcached's answer.
   if (r.extrasLength !== 4) {
     throw new MalformedReplyError(`sent a hit with ${r.extrasLength} bytes of extras (expected 4)`);
   }
-  return { value: r.value, flags: r.flags, cas: r.cas };
+  return { value: r.value, flags: r.flags, cas: r.cas, session };
 }
 
 /** Settles one operation: tells the observer, then the caller. */
@@ -48,6 +53,8 @@ export class MemcachedBackend implements Backend {
   readonly address: string;
   private conn: Connection | undefined;
   private closed = false;
+  /** Connections made so far: each one's number is its session. */
+  private sessions = 0;
   private refusedCredentials: { error: AuthenticationError; until: number } | undefined;
 
   /**
@@ -64,8 +71,8 @@ export class MemcachedBackend implements Backend {
   }
 
   get(key: string): Promise<StoredItem | undefined> {
-    return this.call('get', key, false, encodeGet(key), (r) =>
-      statusMeaning(r.status, this.address, 'get', key) === 'ok' ? item(r) : undefined,
+    return this.call('get', key, false, encodeGet(key), (r, session) =>
+      statusMeaning(r.status, this.address, 'get', key) === 'ok' ? item(r, session) : undefined,
     );
   }
 
@@ -91,7 +98,7 @@ export class MemcachedBackend implements Backend {
             if (r) {
               try {
                 if (statusMeaning(r.status, this.address, 'getMany', key) === 'ok')
-                  results[i] = item(r);
+                  results[i] = item(r, conn.id);
               } catch (err) {
                 if (err instanceof MalformedReplyError) throw err;
                 onError(err as Error);
@@ -119,6 +126,10 @@ export class MemcachedBackend implements Backend {
 
   store(req: StoreRequest): Promise<StoreResult> {
     const op = req.cas === 0n ? req.mode : 'cas';
+    if (this.sessionChanged(req.session)) {
+      this.observer?.conflict(op);
+      return Promise.resolve({ outcome: 'exists', cas: 0n });
+    }
     const request = encodeStore(
       STORE_OPCODES[req.mode],
       req.key,
@@ -127,15 +138,19 @@ export class MemcachedBackend implements Backend {
       req.ttl,
       req.cas,
     );
-    return this.call(op, req.key, true, request, (r): StoreResult => {
+    return this.call(op, req.key, true, request, (r, session): StoreResult => {
       const meaning = statusMeaning(r.status, this.address, op, req.key);
-      if (meaning === 'ok') return { outcome: 'stored', cas: r.cas };
+      if (meaning === 'ok') return { outcome: 'stored', cas: r.cas, session };
       if (meaning === 'exists' && (op === 'cas' || op === 'add')) this.observer?.conflict(op);
       return { outcome: meaning, cas: 0n };
     });
   }
 
-  delete(key: string, cas: bigint): Promise<'deleted' | 'exists' | 'not_found'> {
+  delete(key: string, cas: bigint, session?: number): Promise<'deleted' | 'exists' | 'not_found'> {
+    if (this.sessionChanged(session)) {
+      this.observer?.conflict('delete');
+      return Promise.resolve('exists');
+    }
     return this.call('delete', key, true, encodeDelete(key, cas), (r) => {
       const meaning = statusMeaning(r.status, this.address, 'delete', key);
       if (meaning === 'exists') this.observer?.conflict('delete');
@@ -179,6 +194,8 @@ export class MemcachedBackend implements Backend {
   stats(): Promise<Record<string, string>> {
     return this.observe<Record<string, string>>('stats', (settle) => {
       const stats: Record<string, string> = {};
+      let count = 0;
+      let bytes = 0;
       // STAT answers once per statistic and ends with an empty key.
       this.connection().enqueue({
         request: encodeBare(Opcode.STAT),
@@ -191,6 +208,13 @@ export class MemcachedBackend implements Backend {
           if (r.key.length === 0) {
             settle.done(stats);
             return true;
+          }
+          // memcached sends a few hundred short statistics; a stream of them is not.
+          bytes += r.key.length + r.value.length;
+          if (++count > MAX_STATS || bytes > MAX_STATS_BYTES) {
+            throw new MalformedReplyError(
+              `sent more than ${MAX_STATS} statistics or ${MAX_STATS_BYTES} bytes of them`,
+            );
           }
           stats[r.key.toString('latin1')] = r.value.toString('latin1');
           return false;
@@ -220,16 +244,28 @@ export class MemcachedBackend implements Backend {
     });
   }
 
-  /** Sends one request; `interpret` turns its answer into the result (or throws). */
+  /**
+   * True when a token read in `session` must not be used now: the connection
+   * it was read on is gone (the server may have restarted and numbers CAS from
+   * 1 again). A write then is a conflict, not sent.
+   */
+  private sessionChanged(session: number | undefined): boolean {
+    if (session === undefined) return false;
+    const conn = this.conn;
+    return conn === undefined || conn.dead || conn.id !== session;
+  }
+
+  /** Sends one request; `interpret` turns its answer (and the connection's session) into the result (or throws). */
   private call<T>(
     op: string,
     key: string,
     write: boolean,
     request: Buffer,
-    interpret: (r: Response) => T,
+    interpret: (r: Response, session: number) => T,
   ): Promise<T> {
     return this.observe<T>(op, (settle) => {
-      this.connection().enqueue({
+      const conn = this.connection();
+      conn.enqueue({
         request,
         op,
         key,
@@ -238,7 +274,7 @@ export class MemcachedBackend implements Backend {
         onResponse: (r) => {
           let value: T;
           try {
-            value = interpret(r as Response);
+            value = interpret(r as Response, conn.id);
           } catch (err) {
             // A malformed answer fails the whole connection (this request included).
             if (err instanceof MalformedReplyError) throw err;
@@ -288,7 +324,7 @@ export class MemcachedBackend implements Backend {
       const refused = this.refusedCredentials;
       if (refused && performance.now() < refused.until) throw refused.error;
       this.refusedCredentials = undefined;
-      this.conn = new Connection(this.options);
+      this.conn = new Connection(this.options, ++this.sessions);
     }
     return this.conn;
   }

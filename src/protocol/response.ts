@@ -22,7 +22,15 @@ export interface Response {
   readonly key: Buffer;
   /** The value. */
   readonly value: Buffer;
+  /**
+   * Set instead of a value when the reply's body was larger than this client
+   * reads (`maxValueBytes`): its size. The body is skipped, not buffered.
+   */
+  readonly oversize?: number;
 }
+
+/** The largest item memcached can be configured to hold (`-I 1024m`). */
+const MEMCACHED_MAX_ITEM_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Cuts a stream of socket chunks into responses. Parses in place when a chunk
@@ -38,15 +46,26 @@ export class ResponseReader {
   private parts: Buffer[] = [];
   private buffered = 0;
   private needed = HEADER_BYTES;
+  /** Bytes of an oversized body still to discard. */
+  private skipping = 0;
 
-  /** @param maxBodyBytes - the largest body a response may announce */
+  /** @param maxBodyBytes - the largest body read; larger ones (up to memcached's own maximum) are skipped */
   constructor(private readonly maxBodyBytes = Infinity) {}
 
   /**
-   * Feeds a chunk; calls `onResponse` for every complete response in order.
+   * Feeds a chunk; calls `onResponse` for every complete response in order
+   * (for an oversized one, as soon as its header arrives).
    * @throws {@link MalformedReplyError} for bytes that are not a valid response
    */
   push(chunk: Buffer, onResponse: (r: Response) => void): void {
+    if (this.skipping > 0) {
+      if (chunk.length <= this.skipping) {
+        this.skipping -= chunk.length;
+        return;
+      }
+      chunk = chunk.subarray(this.skipping);
+      this.skipping = 0;
+    }
     let buf: Buffer;
     if (this.buffered === 0) {
       buf = chunk;
@@ -60,11 +79,26 @@ export class ResponseReader {
     }
     let offset = 0;
     while (buf.length - offset >= HEADER_BYTES) {
-      const total = HEADER_BYTES + this.bodyLength(buf, offset);
+      const body = this.bodyLength(buf, offset);
+      if (body > this.maxBodyBytes) {
+        onResponse(oversized(buf, offset, body));
+        const available = buf.length - offset - HEADER_BYTES;
+        if (available >= body) {
+          offset += HEADER_BYTES + body;
+          continue;
+        }
+        this.skipping = body - available;
+        offset = buf.length;
+        break;
+      }
+      const total = HEADER_BYTES + body;
       if (buf.length - offset < total) break;
       onResponse(parseAt(buf, offset, total));
       offset += total;
     }
+    this.parts = [];
+    this.buffered = 0;
+    this.needed = HEADER_BYTES;
     if (offset < buf.length) {
       const rest = buf.subarray(offset);
       if (rest[0] !== RESPONSE_MAGIC) throw notBinary(rest);
@@ -79,10 +113,9 @@ export class ResponseReader {
   private bodyLength(buf: Buffer, offset: number): number {
     if (buf[offset] !== RESPONSE_MAGIC) throw notBinary(buf.subarray(offset));
     const body = buf.readUInt32BE(offset + 8);
-    if (body > this.maxBodyBytes) {
+    if (body > MEMCACHED_MAX_ITEM_BYTES + HEADER_BYTES * 100) {
       throw new MalformedReplyError(
-        `sent a reply announcing a body of ${body} bytes, over the ${this.maxBodyBytes} allowed ` +
-          '(maxValueBytes plus the protocol overhead); if the servers run with a larger -I, raise maxValueBytes',
+        `sent a reply announcing a body of ${body} bytes, more than memcached can hold`,
       );
     }
     const extras = buf[offset + 4] as number;
@@ -110,6 +143,23 @@ function notBinary(bytes: Buffer): MalformedReplyError {
       'server speaking the binary protocol (not a text-only proxy, not memcached -B ascii, not HTTP)',
   );
 }
+
+/** The header of a reply whose body is skipped. */
+function oversized(buf: Buffer, offset: number, body: number): Response {
+  return {
+    opcode: buf[offset + 1] as number,
+    status: buf.readUInt16BE(offset + 6),
+    opaque: buf.readUInt32BE(offset + 12),
+    cas: buf.readBigUInt64BE(offset + 16),
+    extrasLength: buf[offset + 4] as number,
+    flags: 0,
+    key: EMPTY,
+    value: EMPTY,
+    oversize: body,
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
 
 function parseAt(buf: Buffer, offset: number, total: number): Response {
   const keyLength = buf.readUInt16BE(offset + 2);

@@ -55,9 +55,11 @@ type Next<T> = T | Remove | Abort<unknown>;
  * injected clock. Only CAS conflicts are retried; every other failure passes
  * through unchanged.
  *
- * A call's deadline and signal take effect at once while it waits for a read,
- * runs `fn` or sleeps: it rejects, and nothing its `fn` computed is written.
- * Once its write is sent, it settles with the write's answer.
+ * A call's deadline and signal take effect at once while `fn` runs (its own
+ * or another call's in the batch) or while it sleeps: it rejects, and nothing
+ * its `fn` computed is written. A read in flight is not cut short (it answers
+ * within `timeoutMs`, then the deadline is checked); once its write is sent, a
+ * call settles with the write's answer.
  */
 export class Batch<T> {
   private readonly live = new Set<UpdateCall<T>>();
@@ -188,14 +190,21 @@ export class Batch<T> {
       else deferred.push({ call, settle });
     };
 
+    const ran: Array<UpdateCall<T>> = [];
     for (const call of [...this.live]) {
       if (!this.live.has(call)) continue;
+      // A call whose time ran out while others' functions ran does not start its own.
+      if (this.clock.now() >= call.deadline) {
+        this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
+        continue;
+      }
       call.attempts++;
+      ran.push(call);
       let next: Next<T> | typeof DROPPED;
       try {
         next = await this.apply(call, current);
       } catch (err) {
-        decide(call, () => call.reject(err));
+        decide(call, () => call.reject(err, true));
         continue;
       }
       if (next === DROPPED || !this.live.has(call)) continue;
@@ -219,7 +228,7 @@ export class Batch<T> {
       try {
         encoded = this.io.encode(next);
       } catch (err) {
-        decide(call, () => call.reject(err));
+        decide(call, () => call.reject(err, true));
         continue;
       }
       applied.push({ call, outcome: present ? 'updated' : 'created', value: next });
@@ -231,7 +240,11 @@ export class Batch<T> {
     // A call whose time ran out (or that was aborted) after its fn ran must
     // not be written: the others are applied again to a fresh read.
     this.expire(false);
-    if (applied.some((a) => !this.live.has(a.call))) return RESTART;
+    if (applied.some((a) => !this.live.has(a.call))) {
+      // Not a new attempt: the same one, without the calls that left.
+      for (const call of ran) call.attempts--;
+      return RESTART;
+    }
 
     const written = await this.write(snapshot, present ? bytes : undefined, applied, attempt);
     for (const { call, outcome, value } of applied) {
@@ -272,18 +285,24 @@ export class Batch<T> {
         return true;
       };
       this.waiting = { call, release: () => done() && resolve(DROPPED) };
+      const started = this.clock.now();
       const arm = (): void => {
-        const ms = Math.min(call.deadline - this.clock.now(), this.onStall ? STALL_MS : Infinity);
-        if (ms === Infinity) return;
-        cancel = this.clock.setTimer(Math.max(0, ms), () => {
-          if (this.clock.now() >= call.deadline) {
-            this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
-            return;
+        // Every call in the batch keeps its own deadline while this one's fn runs.
+        let earliest = Infinity;
+        for (const c of this.live) earliest = Math.min(earliest, c.deadline);
+        const stallAt = this.onStall ? started + STALL_MS : Infinity;
+        const at = Math.min(earliest, stallAt);
+        if (at === Infinity) return;
+        cancel = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
+          cancel = undefined;
+          this.expire(false);
+          if (this.waiting?.call !== call) return; // released: its own deadline passed
+          if (this.onStall && this.clock.now() >= stallAt) {
+            // Later calls for this key stop queueing behind this one.
+            const stalled = this.onStall;
+            this.onStall = undefined;
+            stalled();
           }
-          // Later calls for this key stop queueing behind this one.
-          const stalled = this.onStall;
-          this.onStall = undefined;
-          stalled?.();
           arm();
         });
       };
@@ -316,8 +335,10 @@ export class Batch<T> {
     if (written?.kind === 'stored') return written.cas;
     if (failure !== undefined && isIndeterminateWriteError(failure)) {
       // The write may have landed: only calls whose fn may safely run again go on.
-      for (const a of applied)
+      for (const a of applied) {
+        a.call.lostWrite = failure as Error;
         if (!a.call.idempotent) this.settle(a.call, () => a.call.reject(failure));
+      }
     }
     // Not written: a call that was aborted or timed out meanwhile settles as it asked.
     for (const [call, action] of held) this.settle(call, action);

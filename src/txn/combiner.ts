@@ -1,3 +1,5 @@
+import type { Clock } from '../clock/index.js';
+import { RetryExhaustedError } from '../errors/index.js';
 import type { UpdateCall } from './update-call.js';
 import type { UpdateIO } from './update-io.js';
 
@@ -10,7 +12,12 @@ export type BatchRunner = <T>(
 
 interface Queue<T> {
   readonly io: UpdateIO<T>;
+  /** Calls waiting for the next batch. */
   calls: Array<UpdateCall<T>>;
+  /** Cancels the timer for the earliest deadline among `calls`. */
+  cancelTimer: (() => void) | undefined;
+  /** When that timer fires. */
+  timerAt: number;
 }
 
 /**
@@ -19,22 +26,27 @@ interface Queue<T> {
  * next batch, which costs one read and one write however many calls it holds.
  * A batch held up by a slow asynchronous `fn` is left to finish on its own:
  * the calls behind it form their own batch (CAS keeps the two apart), so one
- * stuck caller never holds the others hostage.
+ * stuck caller never holds the others hostage. A call waiting in the queue
+ * still answers to its own signal and deadline.
  */
 export class Combiner {
   private readonly queues = new Map<string, Queue<unknown>>();
 
-  /** @param runBatch - runs one batch */
-  constructor(private readonly runBatch: BatchRunner) {}
+  /** @param runBatch - runs one batch @param clock - for the deadlines of waiting calls */
+  constructor(
+    private readonly runBatch: BatchRunner,
+    private readonly clock: Clock,
+  ) {}
 
   /** Queues a call; `group` identifies key, codec and TTL; `io` serves the group. */
   submit<T>(group: string, io: UpdateIO<T>, call: UpdateCall<T>): void {
     const existing = this.queues.get(group) as Queue<T> | undefined;
     if (existing) {
       existing.calls.push(call);
+      this.watch(existing, call);
       return;
     }
-    const queue: Queue<T> = { io, calls: [call] };
+    const queue: Queue<T> = { io, calls: [call], cancelTimer: undefined, timerAt: Infinity };
     this.queues.set(group, queue as Queue<unknown>);
     // Start after the current tick so a burst of calls lands in the first batch.
     process.nextTick(() => void this.drain(group, queue));
@@ -44,11 +56,58 @@ export class Combiner {
     while (queue.calls.length > 0) {
       const calls = queue.calls;
       queue.calls = [];
+      queue.cancelTimer?.();
+      queue.cancelTimer = undefined;
+      queue.timerAt = Infinity;
+      for (const call of calls) call.unwatch?.();
       await new Promise<void>((next) => {
         // A runner never rejects (Batch.done settles every call itself); go on either way.
         void this.runBatch(queue.io, calls, next).then(next, next);
       });
     }
     this.queues.delete(group);
+  }
+
+  /** While `call` waits behind a running batch, its signal and deadline still apply. */
+  private watch<T>(queue: Queue<T>, call: UpdateCall<T>): void {
+    const signal = call.signal;
+    if (signal) {
+      const onAbort = (): void => this.drop(queue, call, signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      call.unwatch = () => {
+        call.unwatch = undefined;
+        signal.removeEventListener('abort', onAbort);
+      };
+    }
+    if (call.deadline < queue.timerAt) this.armDeadline(queue, call.deadline);
+  }
+
+  private armDeadline<T>(queue: Queue<T>, at: number): void {
+    queue.cancelTimer?.();
+    queue.timerAt = at;
+    queue.cancelTimer = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
+      queue.cancelTimer = undefined;
+      queue.timerAt = Infinity;
+      const now = this.clock.now();
+      let next = Infinity;
+      for (const call of [...queue.calls]) {
+        if (now >= call.deadline) {
+          const error = new RetryExhaustedError(queue.io.key, 0, now - call.started, 'deadline');
+          this.drop(queue, call, error);
+        } else {
+          next = Math.min(next, call.deadline);
+        }
+      }
+      if (next !== Infinity) this.armDeadline(queue, next);
+    });
+  }
+
+  /** Takes a waiting call out of its queue and rejects it: it never ran. */
+  private drop<T>(queue: Queue<T>, call: UpdateCall<T>, error: unknown): void {
+    const i = queue.calls.indexOf(call);
+    if (i < 0) return;
+    queue.calls.splice(i, 1);
+    call.unwatch?.();
+    call.reject(error);
   }
 }

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/index.js';
-import { CasToken, ownerSinceRead, type Topology } from '../cluster/index.js';
+import { ownerSinceRead, tokenOf, type Topology } from '../cluster/index.js';
 import { decodeValue, type Codec } from '../codec/index.js';
 import type { Snapshot, UpdateIO, WriteOutcome } from './update-io.js';
 
@@ -23,7 +23,7 @@ export function keyUpdateIO<T>(
       const epoch = topology.epoch;
       const origin = topology.route(fullKey, false, 'update');
       const item = await origin.get(fullKey);
-      const token = new CasToken(item?.cas ?? 0n, fullKey, origin, epoch, topology);
+      const token = tokenOf(item ?? { cas: 0n }, fullKey, origin, epoch, topology);
       if (item === undefined) return { value: undefined, present: false, token };
       return { value: decodeValue(codec, key, item.value, item.flags), present: true, token };
     },
@@ -35,11 +35,12 @@ export function keyUpdateIO<T>(
       const cas = snapshot.present ? snapshot.token.value : 0n;
       if (bytes === undefined) {
         if (!snapshot.present) return { kind: 'stored', cas: undefined };
-        const r = await backend.delete(fullKey, cas);
+        const r = await backend.delete(fullKey, cas, snapshot.token.session);
         if (r === 'deleted') return { kind: 'stored', cas: undefined };
         return { kind: r === 'exists' ? 'cas' : 'not_found' };
       }
-      const mode = snapshot.present ? 'set' : 'add';
+      // REPLACE with the token, not SET: a SET that fails to allocate unlinks the old item.
+      const mode = snapshot.present ? 'replace' : 'add';
       const r = await backend.store({
         mode,
         key: fullKey,
@@ -51,7 +52,7 @@ export function keyUpdateIO<T>(
       if (r.outcome === 'stored') {
         return {
           kind: 'stored',
-          cas: new CasToken(r.cas, fullKey, backend, snapshot.token.epoch, topology),
+          cas: tokenOf(r, fullKey, backend, snapshot.token.epoch, topology),
         };
       }
       if (mode === 'add') return { kind: 'exists' };

@@ -30,6 +30,16 @@ export class UpdateCall<T> {
   previousDelayMs = 0;
   /** When the call's time is up (clock ms). */
   readonly deadline: number;
+  /** True once resolved or rejected: later attempts to settle it are ignored. */
+  settled = false;
+  /**
+   * A write of this call whose answer was lost (an idempotent call goes on
+   * after one). If the call then fails for any reason of memcas's own, it
+   * rejects with this error: that write may have been applied.
+   */
+  lostWrite: Error | undefined;
+  /** Undoes whatever watches the call while it waits in a queue. */
+  unwatch: (() => void) | undefined;
 
   /**
    * @param fn - the caller's function
@@ -56,14 +66,22 @@ export class UpdateCall<T> {
 
   /** Settles the call with a result. */
   resolve(result: UpdateResult<T>): void {
+    if (this.settled) return;
+    this.settled = true;
     this.observer?.succeeded(result.outcome, result.attempts);
     this.fulfil(result);
   }
 
-  /** Settles the call with an error. */
-  reject(error: unknown): void {
-    this.observer?.failed(error, this.attempts);
-    this.fail(error);
+  /**
+   * Settles the call with an error. `fromFn` marks the caller's own error
+   * (thrown by `fn` or its codec), which is passed on unchanged.
+   */
+  reject(error: unknown, fromFn = false): void {
+    if (this.settled) return;
+    this.settled = true;
+    const reported = this.lostWrite !== undefined && !fromFn ? this.lostWrite : error;
+    this.observer?.failed(reported, this.attempts);
+    this.fail(reported);
   }
 
   /** Notes a conflict this call took part in. */

@@ -31,6 +31,11 @@ export class Updater {
   private readonly retry: ResolvedRetryOptions;
   private readonly combiner: Combiner;
   private readonly running = new Set<Batch<unknown>>();
+  /** Every call not yet settled, wherever it is (queued, in a batch). */
+  private readonly live = new Set<UpdateCall<unknown>>();
+  /** Resolves `close()`'s wait when the last live call settles. */
+  private drained: (() => void) | undefined;
+  private abandoned = false;
   private readonly codecIds = new WeakMap<Codec<unknown>, number>();
   private nextCodecId = 1;
   private closing = false;
@@ -48,7 +53,7 @@ export class Updater {
     private readonly telemetry?: UpdateTelemetry,
   ) {
     this.retry = defaults;
-    this.combiner = new Combiner((io, calls, onStall) => this.runBatch(io, calls, onStall));
+    this.combiner = new Combiner((io, calls, onStall) => this.runBatch(io, calls, onStall), clock);
   }
 
   /**
@@ -76,16 +81,23 @@ export class Updater {
   ): Promise<UpdateResult<T, R>> {
     return new Promise<UpdateResult<T, R>>((resolve, reject) => {
       const started = this.clock.now();
-      const call = new UpdateCall<T>(
+      const call: UpdateCall<T> = new UpdateCall<T>(
         fn as UpdateFn<T>,
         retry,
         options.signal,
         options.idempotent ?? false,
         started,
-        resolve as (r: UpdateResult<T>) => void,
-        reject,
+        (result) => {
+          this.left(call as UpdateCall<unknown>);
+          resolve(result as UpdateResult<T, R>);
+        },
+        (error) => {
+          this.left(call as UpdateCall<unknown>);
+          reject(error);
+        },
         this.telemetry?.call(started),
       );
+      this.live.add(call as UpdateCall<unknown>);
       if (options.combine ?? this.combineByDefault) {
         const group = `${this.codecId(codec as Codec<unknown>)}|${ttl}|${fullKey}`;
         this.combiner.submit(group, io, call);
@@ -104,23 +116,30 @@ export class Updater {
   async close(drainMs: number): Promise<void> {
     this.closing = true;
     for (const batch of this.running) batch.close();
-    // Calls queued in the combiner start their batch on the next tick.
-    await new Promise<void>((resolve) => process.nextTick(resolve));
-    if (this.running.size === 0) return;
-    let cancel: (() => void) | undefined;
-    const timedOut = new Promise<void>((resolve) => {
-      cancel = this.clock.setTimer(drainMs, resolve);
-    });
-    const drained = (async () => {
-      while (this.running.size > 0) await Promise.race([...this.running].map((b) => b.done));
-    })();
-    await Promise.race([drained, timedOut]);
-    cancel?.();
+    if (this.live.size > 0) {
+      let cancel: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        cancel = this.clock.setTimer(drainMs, resolve);
+      });
+      cancel?.();
+      this.drained = undefined;
+    }
+    if (this.live.size === 0) return;
+    // Those still waiting (an fn that never settles) are given up on; none starts again.
+    this.abandoned = true;
     const error = new ClientClosedError(
       'update',
       `it was still running ${drainMs} ms after close()`,
     );
     for (const batch of this.running) batch.abandon(error);
+    for (const call of [...this.live]) call.reject(error);
+  }
+
+  /** A call settled. */
+  private left(call: UpdateCall<unknown>): void {
+    this.live.delete(call);
+    if (this.live.size === 0) this.drained?.();
   }
 
   private runBatch<T>(
@@ -128,6 +147,7 @@ export class Updater {
     calls: ReadonlyArray<UpdateCall<T>>,
     onStall?: () => void,
   ): Promise<void> {
+    if (this.abandoned) return Promise.resolve();
     const batch = new Batch(io, calls, this.clock, this.telemetry?.batch, onStall);
     if (this.closing) batch.close();
     this.running.add(batch as Batch<unknown>);

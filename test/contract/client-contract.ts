@@ -401,6 +401,14 @@ export function describeClientContract(name: string, factory: () => ClientFactor
       expect(await clients.client.get('j')).toBe(2);
     });
 
+    it('a second close() waits for the same close as the first', async () => {
+      const c = clients.open();
+      await c.set('k', 1);
+      const first = c.close();
+      expect(c.close()).toBe(first);
+      await first;
+    });
+
     it('calls on a closed client reject with ClientClosedError', async () => {
       const c = clients.open();
       await c.close();

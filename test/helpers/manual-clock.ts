@@ -13,7 +13,7 @@ export class ManualClock implements Clock {
     return this.time;
   }
 
-  setTimer(ms: number, fn: () => void): () => void {
+  setTimer(ms: number, fn: () => void, _background?: boolean): () => void {
     const id = this.nextId++;
     this.timers.push({ at: this.time + Math.max(0, ms), fn, id });
     return () => {

@@ -79,6 +79,23 @@ describe('CAS tokens never store on a node that did not issue them', () => {
     expect(await client.cas(key, 2, again!.cas)).toBe('stored');
   });
 
+  it('a token read before the node restarted (CAS numbers start again at 1) is not honoured, by cas, delete or update()', async () => {
+    const [a] = await fresh(1);
+    const client = open([a!.address]);
+    await client.set('acct', { balance: 100 }); // the first write on a: CAS 1
+    const hit = await client.gets<{ balance: number }>('acct');
+    await a!.restart();
+    const other = open([a!.address]);
+    await other.set('acct', { balance: 90 }); // the first write after the restart: CAS 1 again
+    expect((await other.gets('acct'))?.cas.value).toBe(hit!.cas.value);
+    expect(await client.cas('acct', { balance: 50 }, hit!.cas)).toBe('conflict');
+    expect(await client.delete('acct', { cas: hit!.cas })).toBe('conflict');
+    expect(await other.get('acct')).toEqual({ balance: 90 });
+    // A fresh read works again.
+    const again = await client.gets<{ balance: number }>('acct');
+    expect(await client.cas('acct', { balance: 80 }, again!.cas)).toBe('stored');
+  });
+
   it('a bare bigint, or a token from another client or key, is an InvalidArgumentError before any I/O', async () => {
     const [a] = await fresh(1);
     const client = open([a!.address]);

@@ -10,6 +10,7 @@ import {
   type Client,
   type ClientOptions,
 } from '../../../src/index.js';
+import { MemcachedNode } from '../../helpers/memcached-node.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
 const cluster = useMemcached(1);
@@ -36,6 +37,40 @@ describe('memcached node faults', () => {
     const err = await client.set('big', twoMiB).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValueTooLargeError);
     expect((err as Error).message).toContain(cluster.nodes[0]!.address);
+  });
+
+  it('a cas memcached refuses as too large leaves the item in place (memcached unlinks it on a refused SET)', async () => {
+    const client = open({ maxValueBytes: 4 * 1024 * 1024 });
+    await client.set('precious', 'keep me');
+    const hit = await client.gets<string>('precious');
+    const twoMiB = 'x'.repeat(2 * 1024 * 1024);
+    await expect(client.cas('precious', twoMiB, hit!.cas)).rejects.toBeInstanceOf(
+      ValueTooLargeError,
+    );
+    expect(await client.get('precious')).toBe('keep me');
+    await expect(client.update<string>('precious', () => twoMiB)).rejects.toBeInstanceOf(
+      ValueTooLargeError,
+    );
+    expect(await client.get('precious')).toBe('keep me');
+  });
+
+  it('a value larger than maxValueBytes (a server with a larger -I) fails that read only: the node stays up, nothing is flushed', async () => {
+    const big = await MemcachedNode.start({ args: ['-I', '2m'] });
+    try {
+      const writer = open({ servers: [big.address], maxValueBytes: 2 * 1024 * 1024 });
+      const reader = open({ servers: [big.address], onNodeDown: 'rehash', failureThreshold: 1 });
+      await writer.set('huge', 'x'.repeat(1536 * 1024));
+      await writer.set('small', 'fine');
+      for (let i = 0; i < 3; i++) {
+        const [huge, small] = await Promise.allSettled([reader.get('huge'), reader.get('small')]);
+        expect(huge.status === 'rejected' && huge.reason).toBeInstanceOf(ValueTooLargeError);
+        expect(small).toEqual({ status: 'fulfilled', value: 'fine' });
+      }
+      expect(reader.nodes().map((n) => n.state)).toEqual(['up']);
+      expect(await writer.get('small')).toBe('fine');
+    } finally {
+      await big.stop();
+    }
   });
 
   it('round-trips a value near the 1 MiB item limit across many socket chunks', async () => {

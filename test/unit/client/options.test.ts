@@ -58,6 +58,15 @@ describe('resolveClientOptions', () => {
     [{ fallbackTtlSeconds: -1 }, /fallbackTtlSeconds/],
     [{ fallbackTtlSeconds: 0.5 }, /fallbackTtlSeconds/],
     [{ fallbackTtlSeconds: 60 * 60 * 24 * 30 + 1 }, /fallbackTtlSeconds/],
+    // Node fires timers past 2^31-1 ms at once.
+    [{ timeoutMs: 2 ** 31 }, /timeoutMs/],
+    [{ connectTimeoutMs: 2 ** 31 }, /connectTimeoutMs/],
+    [{ drainTimeoutMs: 2 ** 31 }, /drainTimeoutMs/],
+    [{ retryAfterMs: 2 ** 31 }, /retryAfterMs/],
+    // tls.connect would throw these inside a socket callback.
+    [{ tls: { cert: 'garbage', key: 'garbage' } }, /tls is not usable/],
+    [{ tls: { minVersion: 'TLSv9' as never } }, /tls/],
+    [{ tls: { ciphers: 'NOPE' } }, /tls/],
   ])('refuses %j with a TypeError naming the option', (options, message) => {
     expect(() => resolveClientOptions(options)).toThrow(TypeError);
     expect(() => resolveClientOptions(options)).toThrow(message);

@@ -41,4 +41,35 @@ describe('ResponseReader', () => {
       expect(out[2]?.value.toString()).toBe('hello');
     },
   );
+
+  it.each([1, 7, 24, 1000, 70_000])(
+    'skips a body over the limit without buffering it, cut every %i bytes, and goes on',
+    (size) => {
+      const big = frame(9, Buffer.alloc(70_000, 1), 3n);
+      const stream = Buffer.concat([a, big, a]);
+      const reader = new ResponseReader(1000);
+      const out: Response[] = [];
+      for (let i = 0; i < stream.length; i += size) {
+        reader.push(stream.subarray(i, i + size), (r) =>
+          out.push({ ...r, value: Buffer.from(r.value) }),
+        );
+      }
+      expect(out.map((r) => [r.opaque, r.oversize])).toEqual([
+        [1, undefined],
+        [9, 70_000 + 8],
+        [1, undefined],
+      ]);
+    },
+  );
+
+  it('refuses at once a header announcing more than memcached can hold, or bytes that are not binary', () => {
+    const huge = Buffer.from(a);
+    huge.writeUInt32BE(0x7fffffff, 8);
+    expect(() => new ResponseReader(1000).push(huge.subarray(0, 24), () => undefined)).toThrow(
+      /more than memcached can hold/,
+    );
+    expect(() => new ResponseReader().push(Buffer.from('ERROR\r\n'), () => undefined)).toThrow(
+      /"ERROR\\r\\n"/,
+    );
+  });
 });

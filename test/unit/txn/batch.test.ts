@@ -15,11 +15,13 @@ import {
   resolveRetryOptions,
   STALL_MS,
   UpdateCall,
+  Updater,
   type UpdateFn,
   type UpdateIO,
   type UpdateResult,
   type WriteOutcome,
 } from '../../../src/txn/index.js';
+import { jsonCodec } from '../../../src/codec/index.js';
 import { ManualClock, settle } from '../../helpers/manual-clock.js';
 
 const NODE = { address: 'node' } as Backend;
@@ -286,7 +288,7 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
       const b = new Batch(batchIO, calls, manual, undefined, onStall);
       batches.push(b.done);
       return b.done;
-    });
+    }, manual);
     const stuck = waiter(() => new Promise<number>(() => undefined), { deadlineMs: Infinity });
     combiner.submit('k', io, stuck.w);
     await settle();
@@ -308,6 +310,92 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     batch.close();
     await batch.done;
     await expect(result).rejects.toBeInstanceOf(ClientClosedError);
+    expect(state.writes).toBe(1);
+  });
+});
+
+describe('Batch and Updater: deadlines of every waiting call, lost writes, close (review findings)', () => {
+  it('in a combined batch, a call whose deadline passes while an earlier call’s async fn runs rejects on time; the other writes in one attempt', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    const slow = waiter(
+      async (n) => {
+        await new Promise<void>((r) => manual.setTimer(240, r));
+        return n! + 1;
+      },
+      { maxAttempts: 1 },
+    );
+    const hurried = waiter((n) => n! * 10, { deadlineMs: 50 });
+    let hurriedAt: number | undefined;
+    hurried.result.catch(() => (hurriedAt = manual.now()));
+    const batch = new Batch(io, [slow.w, hurried.w], manual);
+    await manual.advance(300);
+    await batch.done;
+    await expect(hurried.result).rejects.toMatchObject({ reason: 'deadline' });
+    expect(hurriedAt).toBe(50);
+    expect(await slow.result).toMatchObject({ outcome: 'updated', value: 2, attempts: 1 });
+    expect(state).toMatchObject({ value: 2, writes: 1 });
+  });
+
+  it('a call queued behind a running batch answers to its own deadline and signal, and never runs', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    const combiner = new Combiner(
+      (batchIO, calls, onStall) => new Batch(batchIO, calls, manual, undefined, onStall).done,
+      manual,
+    );
+    let release!: () => void;
+    const first = waiter(async (n) => {
+      await new Promise<void>((r) => (release = r));
+      return n! + 1;
+    });
+    combiner.submit('k', io, first.w);
+    await settle();
+    let ran = 0;
+    const late = waiter(() => ++ran, { deadlineMs: 100 });
+    const controller = new AbortController();
+    const aborted = waiter(() => ++ran, {}, { signal: controller.signal });
+    combiner.submit('k', io, late.w);
+    combiner.submit('k', io, aborted.w);
+    controller.abort(new Error('stop'));
+    await expect(aborted.result).rejects.toThrow('stop');
+    await manual.advance(100);
+    await expect(late.result).rejects.toMatchObject({ reason: 'deadline', attempts: 0 });
+    release();
+    expect(await first.result).toMatchObject({ value: 2 });
+    expect(ran).toBe(0);
+    expect(state.writes).toBe(1);
+  });
+
+  it('an idempotent call whose write answer was lost, then out of attempts, rejects with the IndeterminateWriteError (its write may have landed)', async () => {
+    const { io, state } = fakeIO(1, ['indeterminate-error']);
+    const { w, result } = waiter((n) => n! + 1, { maxAttempts: 1 }, { idempotent: true });
+    await new Batch(io, [w], clock).done;
+    await expect(result).rejects.toBeInstanceOf(IndeterminateWriteError);
+    expect(state.writes).toBe(1);
+  });
+
+  it('Updater.close(): a queued call makes its first attempt; one whose fn never settles is rejected after the drain timeout, and close() then resolves', async () => {
+    const manual = new ManualClock();
+    const { io, state } = fakeIO(1);
+    const updater = new Updater(resolveRetryOptions({ policy: none() }), true, manual);
+    const codec = jsonCodec();
+    const run = (fn: UpdateFn<number>, deadlineMs = 2000) =>
+      updater.run(io, 'k', codec as never, 0, fn, {}, resolveRetryOptions({ deadlineMs }));
+    const stuck = run(() => new Promise<number>(() => undefined), Infinity);
+    stuck.catch(() => undefined);
+    await settle();
+    const queued = run((n) => n! + 1);
+    queued.catch(() => undefined);
+    let closed = false;
+    const closing = updater.close(1000).then(() => (closed = true));
+    await manual.advance(999);
+    expect(closed).toBe(false);
+    await manual.advance(1);
+    await closing;
+    await expect(stuck).rejects.toBeInstanceOf(ClientClosedError);
+    // The queued call was behind a stuck batch; after STALL_MS it ran on its own, before the timeout.
+    expect(await queued).toMatchObject({ outcome: 'updated', value: 2 });
     expect(state.writes).toBe(1);
   });
 });

@@ -5,7 +5,9 @@ import {
   type UpdateCall,
   type UpdateIO,
 } from '../../../src/txn/index.js';
-import { settle } from '../../helpers/manual-clock.js';
+import { ManualClock, settle } from '../../helpers/manual-clock.js';
+
+const clock = new ManualClock();
 
 /** The combiner never looks inside a call or an io: tagged stand-ins show which is which. */
 const call = (id: string) => ({ id }) as unknown as UpdateCall<unknown>;
@@ -35,7 +37,7 @@ function fakeRunner() {
     });
   /** Each batch's call ids, in the order the batches started. */
   const batches = (): string[][] => runs.map((r) => r.calls.map(idOf));
-  return { combiner: new Combiner(runner), runs, batches };
+  return { combiner: new Combiner(runner, clock), runs, batches };
 }
 
 describe('Combiner', () => {
