@@ -73,6 +73,8 @@ export interface CounterRequest {
 export interface Backend {
   /** `host:port` of the node, or `memory` for the embedded store. */
   readonly address: string;
+  /** Requests sent or queued and not yet answered (0 for the embedded store). */
+  readonly pending: number;
   /** Reads one item. */
   get(key: string): Promise<StoredItem | undefined>;
   /** Reads many items in one round trip; results in the order of `keys`. */

@@ -44,6 +44,8 @@ interface Entry extends StoredItem {
  */
 export class MemoryStore implements Backend {
   readonly address = 'memory';
+  /** Nothing waits: every operation completes in the call. */
+  readonly pending = 0;
   private readonly items = new Map<string, Entry>();
   private readonly maxBytes: number;
   private readonly maxValueBytes: number;

@@ -9,6 +9,11 @@ import type { BackendObserver } from './backend-observer.js';
 export class ObservedBackend implements Backend {
   readonly address: string;
 
+  /** The wrapped backend's requests not yet answered. */
+  get pending(): number {
+    return this.inner.pending;
+  }
+
   /** @param inner - the backend @param observer - who to tell */
   constructor(
     private readonly inner: Backend,

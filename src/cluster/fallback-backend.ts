@@ -17,6 +17,11 @@ import {
 export class FallbackBackend implements Backend {
   readonly address: string;
 
+  /** The wrapped backend's requests not yet answered. */
+  get pending(): number {
+    return this.inner.pending;
+  }
+
   /**
    * @param inner - the fallback node's backend
    * @param capSeconds - the longest TTL written through it

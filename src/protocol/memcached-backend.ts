@@ -70,6 +70,11 @@ export class MemcachedBackend implements Backend {
     this.address = `${options.host}:${options.port}`;
   }
 
+  /** Requests sent or queued on the connection and not yet answered. */
+  get pending(): number {
+    return this.conn?.pending ?? 0;
+  }
+
   get(key: string): Promise<StoredItem | undefined> {
     return this.call('get', key, false, encodeGet(key), (r, session) =>
       statusMeaning(r.status, this.address, 'get', key) === 'ok' ? item(r, session) : undefined,
