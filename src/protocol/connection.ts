@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import memjs from 'memjs';
 import {
   AuthenticationError,
   ConnectionError,
@@ -10,12 +9,9 @@ import {
   ValueTooLargeError,
 } from '../errors/index.js';
 import type { Credentials } from './credentials.js';
-import { useTls } from './tls-socket.js';
 import { Fifo } from './fifo.js';
 import { MalformedReplyError } from './malformed-reply-error.js';
-import { Opcode, Status } from './opcodes.js';
-import { encodeBare } from './request.js';
-import { ResponseReader, type Response } from './response.js';
+import type { Pending, Reply, Transport } from './transport.js';
 
 /** How to reach one memcached node. */
 export interface ConnectionOptions {
@@ -27,76 +23,36 @@ export interface ConnectionOptions {
   readonly timeoutMs: number;
   /**
    * Time allowed to make the connection usable, in ms, as one absolute
-   * deadline: TCP connect, TLS handshake, SASL authentication and the
-   * protocol check together (the check's answer is also due within `timeoutMs`).
+   * deadline: TCP connect, TLS handshake, authentication and the protocol
+   * check together (the opening requests' answers are also due within `timeoutMs`).
    */
   readonly connectTimeoutMs: number;
-  /** The largest value memcached will send (its `-I`); a reply announcing more fails the connection. */
+  /** The largest value memcached will send (its `-I`); a larger one is skipped and fails its read. */
   readonly maxValueBytes: number;
-  /** SASL PLAIN credentials, if the server requires authentication. */
+  /** Credentials, if the server requires authentication (SASL for binary, ASCII auth for meta and text). */
   readonly credentials?: Credentials | undefined;
   /** TLS options; when set, every connection is a TLS socket. */
   readonly tls?: TlsOptions | undefined;
 }
 
-/** One request waiting for its answer. */
-export interface Pending {
-  /** The encoded request; the connection writes its opaque. */
-  readonly request: Buffer;
-  /** Operation name, for error messages. */
-  readonly op: string;
-  /** Key, for error messages ('' when none). */
-  readonly key: string;
-  /** True when the request changes state, so a lost answer leaves its outcome unknown. */
-  readonly write: boolean;
-  /** True for quiet requests (GETQ), which get no answer on a miss. */
-  readonly quiet: boolean;
-  /**
-   * Called with each answer (or `undefined` for a quiet request that got none);
-   * returns true when the request is complete. Throws
-   * {@link MalformedReplyError} for an answer that cannot be what it claims,
-   * which fails the whole connection.
-   */
-  readonly onResponse: (r: Response | undefined) => boolean;
-  /** Called once if the request fails. */
-  readonly onError: (err: Error) => void;
-  /** Set by the connection. */
-  opaque?: number;
-  /** Set by the connection once written. */
-  sent?: boolean;
-  /** Set by the connection once written: when the answer is due (performance.now() ms). */
-  deadline?: number;
-}
-
-/** The parts of memjs's Server this class reaches past its API. */
-interface ServerInternals {
-  _socket?: Socket;
-}
-
-/** Bytes a reply may carry beyond the value: extras and the key (at most 250). */
-const REPLY_OVERHEAD_BYTES = 512;
-/** The handshake's opaque; requests use 1 … 2^32-1. */
-const HANDSHAKE_OPAQUE = 0;
-const HANDSHAKE = encodeBare(Opcode.NOOP);
-
 /**
  * The life of a connection: `idle` (nothing opened yet), `connecting` (TCP,
- * TLS, SASL), `handshake` (a NOOP sent to check that the server speaks the
- * binary protocol), `ready`. Requests queue until `ready`.
+ * TLS, SASL), `opening` (the transport's opening requests: a protocol check,
+ * ASCII authentication), `ready`. Requests queue until `ready`.
  */
-type State = 'idle' | 'connecting' | 'handshake' | 'ready';
+type State = 'idle' | 'connecting' | 'opening' | 'ready';
 
 /**
- * One socket to one memcached node, opened through memjs's `Server` (socket,
- * SASL), with memcas's own pipelining at the seam: requests made in one tick
- * leave in one socket write, answers are parsed in place, one timer watches
- * the oldest request. memjs's own request path (a socket write per request, a
- * copy of its whole receive buffer per chunk, re-sending failed requests) is
- * not used.
+ * One socket to one memcached node, whatever the protocol: the connection
+ * core. Requests made in one tick leave in one socket write, replies are
+ * matched to requests (by opaque, or in order), one timer watches the oldest
+ * request. The protocol's {@link Transport} adds only how to open the socket,
+ * how replies are framed and what to send first.
  *
  * Opening is bounded by one absolute deadline (`connectTimeoutMs`) and ends
- * with a NOOP that must come back as a binary reply, so a server that speaks
- * another protocol, or wants SASL, is named before any request is sent.
+ * with the transport's opening requests (a protocol check), so a server that
+ * speaks another protocol, or wants authentication, is named before any
+ * request is sent.
  *
  * A connection is used until it fails, then thrown away: every request still
  * in flight is settled, a write that was sent with
@@ -105,58 +61,35 @@ type State = 'idle' | 'connecting' | 'handshake' | 'ready';
  * socket callback: a reply that breaks the protocol fails the connection with
  * {@link ProtocolError}.
  */
-export class Connection {
+export class Connection<R extends Reply> {
   /** `host:port`. */
   readonly address: string;
   /** True once the connection has failed or been closed; make a new one. */
   dead = false;
   private state: State = 'idle';
-  private readonly server: memjs.Server;
-  private readonly inFlight = new Fifo<Pending>();
-  private readonly reader: ResponseReader;
-  private unsent: Pending[] = [];
+  private readonly inFlight = new Fifo<Pending<R>>();
+  private unsent: Array<Pending<R>> = [];
   private flushScheduled = false;
   private nextOpaque = 1;
   private socket: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private connectDeadline = 0;
+  /** Opening requests still to be answered. */
+  private opening = 0;
   private idle: (() => void) | undefined;
 
   /**
    * @param options - where and how to connect
+   * @param transport - the protocol's part
    * @param id - this connection's number among its backend's, the session of the CAS tokens read on it
    */
   constructor(
     private readonly options: ConnectionOptions,
+    private readonly transport: Transport<R>,
     readonly id = 0,
   ) {
     this.address = `${options.host}:${options.port}`;
-    this.reader = new ResponseReader(options.maxValueBytes + REPLY_OVERHEAD_BYTES);
-    this.server = new memjs.Server(options.host, options.port, undefined, undefined, {
-      timeout: options.timeoutMs / 1000,
-      conntimeout: options.connectTimeoutMs / 1000,
-      keepAlive: true,
-      keepAliveDelay: 30,
-    });
-    // memjs reads username/password from the Server (and falls back to
-    // MEMCACHIER_* / MEMCACHE_* environment variables): give it ours through
-    // hidden getters, so the secret never sits in a plain property.
-    const credentials = options.credentials;
-    for (const field of ['username', 'password'] as const) {
-      Object.defineProperty(this.server, field, {
-        enumerable: false,
-        get: () => credentials?.[field],
-      });
-    }
-    if (options.tls) useTls(this.server, options.tls);
-    // The seam: memjs hands every chunk to responseHandler and every socket
-    // failure to error(); both are taken over here.
-    this.server.responseHandler = this.onData;
-    this.server.error = (err: Error | string) => {
-      const cause = typeof err === 'string' ? new Error(err) : err;
-      this.fail(cause, 'error');
-    };
   }
 
   /** Number of requests not yet answered. */
@@ -165,7 +98,7 @@ export class Connection {
   }
 
   /** Queues a request; it is written with the others of this tick. */
-  enqueue(p: Pending): void {
+  enqueue(p: Pending<R>): void {
     if (this.dead) {
       p.onError(
         new ConnectionError(this.address, `${this.describe(p)} not sent: the connection is closed`),
@@ -175,7 +108,7 @@ export class Connection {
     const opaque = this.nextOpaque;
     this.nextOpaque = opaque === 0xffffffff ? 1 : opaque + 1;
     p.opaque = opaque;
-    p.request.writeUInt32BE(opaque, 12);
+    this.transport.stamp(p, opaque);
     this.inFlight.push(p);
     this.unsent.push(p);
     if (this.inFlight.length === 1 && this.state === 'ready') {
@@ -208,43 +141,57 @@ export class Connection {
     if (this.dead || this.unsent.length === 0) return;
     if (this.state === 'ready') this.writeUnsent();
     else if (this.state === 'idle') this.open();
-    // Otherwise the requests wait for the handshake to finish.
+    // Otherwise the requests wait for the connection to open.
   };
 
   private open(): void {
+    this.state = 'connecting';
+    this.connectDeadline = performance.now() + this.options.connectTimeoutMs;
+    this.connectTimer = setTimeout(this.connectTimedOut, this.options.connectTimeoutMs);
+    this.connectTimer.unref();
     try {
-      this.connect();
+      const socket = this.transport.open({
+        data: this.onData,
+        error: (err) => this.fail(err, 'error'),
+        ready: this.onReady,
+      });
+      this.socket = socket;
+      // Pipelined small writes would wait for delayed ACKs with Nagle on.
+      socket.setNoDelay(true);
+      socket.once('close', () => this.fail(new Error('the server closed the connection'), 'error'));
     } catch (err) {
       // tls.connect and net.connect throw synchronously for some bad options.
       this.fail(err as Error, 'error');
     }
   }
 
-  private connect(): void {
-    this.state = 'connecting';
-    this.connectDeadline = performance.now() + this.options.connectTimeoutMs;
-    this.connectTimer = setTimeout(this.connectTimedOut, this.options.connectTimeoutMs);
-    this.connectTimer.unref();
-    // memjs connects (and runs SASL) and calls back once authenticated.
-    this.server.sock(false, (socket: Socket) => {
-      if (this.dead || socket !== this.socket) return;
-      this.state = 'handshake';
-      // The NOOP is a request like any other: its answer is due within timeoutMs
-      // (and still within the connect deadline).
-      const left = this.connectDeadline - performance.now();
-      if (this.options.timeoutMs < left) {
-        if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-        this.connectTimer = setTimeout(this.connectTimedOut, this.options.timeoutMs);
-        this.connectTimer.unref();
-      }
-      socket.write(HANDSHAKE);
-    });
-    const socket = (this.server as unknown as ServerInternals)._socket;
-    if (socket === undefined) return;
-    this.socket = socket;
-    // memjs leaves Nagle on; pipelined small writes would wait for delayed ACKs.
-    socket.setNoDelay(true);
-    socket.once('close', () => this.fail(new Error('the server closed the connection'), 'error'));
+  private readonly onReady = (): void => {
+    const socket = this.socket;
+    if (this.dead || this.state !== 'connecting' || socket === undefined) return;
+    const opening = this.transport.opening;
+    if (opening.length === 0) return this.ready();
+    this.state = 'opening';
+    this.opening = opening.length;
+    // The opening requests are requests like any other: their answers are due
+    // within timeoutMs (and still within the connect deadline).
+    const left = this.connectDeadline - performance.now();
+    if (this.options.timeoutMs < left) {
+      if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+      this.connectTimer = setTimeout(this.connectTimedOut, this.options.timeoutMs);
+      this.connectTimer.unref();
+    }
+    socket.write(
+      opening.length === 1
+        ? (opening[0]?.request as Buffer)
+        : Buffer.concat(opening.map((o) => o.request)),
+    );
+  };
+
+  private ready(): void {
+    this.state = 'ready';
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.writeUnsent();
   }
 
   private writeUnsent(): void {
@@ -259,7 +206,7 @@ export class Connection {
     }
     socket.write(
       batch.length === 1
-        ? (batch[0] as Pending).request
+        ? (batch[0] as Pending<R>).request
         : Buffer.concat(batch.map((p) => p.request)),
     );
     this.armTimer();
@@ -269,8 +216,9 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     if (this.dead) return;
     try {
-      this.reader.push(chunk, this.onResponse);
+      this.transport.reader.push(chunk, this.onReply);
     } catch (err) {
+      if (err instanceof AuthenticationError) return this.fail(err, 'error');
       const cause =
         err instanceof MalformedReplyError
           ? new MalformedReplyError(`memcached ${this.address} ${err.message}`)
@@ -281,39 +229,26 @@ export class Connection {
     }
   };
 
-  private readonly onResponse = (r: Response): void => {
+  private readonly onReply = (r: R): void => {
     if (this.dead) return;
-    if (this.state !== 'ready') return this.onOpeningResponse(r);
-    for (;;) {
-      const head = this.inFlight.peek();
-      if (head === undefined || head.sent !== true) {
-        throw new MalformedReplyError(
-          `sent a reply to no request (opcode 0x${hex(r.opcode)}, opaque ${r.opaque})`,
-        );
-      }
-      if (head.opaque === r.opaque) break;
-      // Answers come in order: a quiet request passed over without an answer was a miss.
-      if (!head.quiet) {
-        throw new MalformedReplyError(
-          `answered out of order (opaque ${r.opaque}, expected ${head.opaque})`,
-        );
-      }
-      this.inFlight.shift();
-      head.onResponse(undefined);
+    if (this.state === 'connecting') {
+      if (this.transport.beforeReady) return this.transport.beforeReady(r);
+      throw new MalformedReplyError(`sent a reply before the connection was open`);
     }
-    const head = this.inFlight.peek() as Pending;
-    const opcode = head.request[1] as number;
-    if (r.opcode !== opcode) {
-      throw new MalformedReplyError(
-        `answered ${this.describe(head)} (opcode 0x${hex(opcode)}) with opcode 0x${hex(r.opcode)}`,
-      );
+    if (this.state === 'opening') {
+      const step = this.transport.opening[this.transport.opening.length - this.opening];
+      step?.check(r);
+      if (--this.opening === 0) this.ready();
+      return;
     }
+    const head = this.matchHead(r);
+    this.transport.match?.(head, r);
     if (r.oversize !== undefined) {
       // Only a value can be this large: a memcached with a larger -I than
       // maxValueBytes. That request fails; the connection and the node are fine.
       if (head.write) {
         throw new MalformedReplyError(
-          `answered ${this.describe(head)} with a ${r.oversize}-byte body`,
+          `answered ${this.describe(head)} with a ${r.oversize}-byte value`,
         );
       }
       this.inFlight.shift();
@@ -322,7 +257,7 @@ export class Connection {
           head.key,
           r.oversize,
           this.options.maxValueBytes,
-          `memcas (reading from memcached ${this.address}; the body was skipped)`,
+          `memcas (reading from memcached ${this.address}; the value was skipped)`,
         ),
       );
     } else if (head.onResponse(r)) {
@@ -331,50 +266,41 @@ export class Connection {
     if (this.inFlight.length === 0 && this.idle) this.idle();
   };
 
-  /** Replies before the connection is ready: SASL (driven by memjs), then the handshake. */
-  private onOpeningResponse(r: Response): void {
-    if (this.state === 'connecting' && r.opcode === Opcode.SASL_LIST_MECHS) {
-      return this.server.saslAuth();
-    }
-    if (this.state === 'connecting' && r.opcode === Opcode.SASL_AUTH) {
-      if (r.status === Status.OK) return void this.server.emit('authenticated');
-      return this.fail(new AuthenticationError(this.address), 'error');
-    }
-    if (this.state === 'handshake' && r.opcode === Opcode.NOOP && r.opaque === HANDSHAKE_OPAQUE) {
-      if (r.status === Status.OK) return this.ready();
-      if (r.status === Status.AUTH_ERROR) {
-        return this.fail(
-          new AuthenticationError(
-            this.address,
-            this.options.credentials === undefined
-              ? `memcached ${this.address} requires SASL authentication; give username and password`
-              : undefined,
-          ),
-          'error',
+  /**
+   * The request `r` answers. Replies come in order: quiet requests passed
+   * over without an answer were misses, and are completed as such.
+   */
+  private matchHead(r: R): Pending<R> {
+    const opaque = this.transport.opaqueOf(r);
+    for (;;) {
+      const head = this.inFlight.peek();
+      if (head === undefined || head.sent !== true) {
+        throw new MalformedReplyError(
+          `sent a reply to no request${opaque === undefined ? '' : ` (opaque ${opaque})`}`,
         );
       }
+      if (opaque === undefined ? !head.quiet : head.opaque === opaque) return head;
+      if (!head.quiet) {
+        throw new MalformedReplyError(
+          `answered out of order (opaque ${String(opaque)}, expected ${head.opaque})`,
+        );
+      }
+      this.inFlight.shift();
+      head.onResponse(undefined);
     }
-    throw new MalformedReplyError(
-      `answered the connection's opening with opcode 0x${hex(r.opcode)}, status 0x${hex(r.status)}`,
-    );
-  }
-
-  private ready(): void {
-    this.state = 'ready';
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
-    this.writeUnsent();
   }
 
   private readonly connectTimedOut = (): void => {
     this.connectTimer = undefined;
     if (this.dead || this.state === 'ready') return;
     const ms = this.options.connectTimeoutMs;
+    const protocol = this.transport.protocol;
     const message =
-      this.state === 'handshake'
-        ? `connected but did not answer a binary-protocol NOOP within ${Math.min(ms, this.options.timeoutMs)} ms; ` +
-          'if it is not paused or overloaded, check that it is ' +
-          'memcached speaking the binary protocol (memcached -B ascii and text-only proxies never answer)'
+      this.state === 'opening'
+        ? `connected but did not answer a ${protocol}-protocol request within ` +
+          `${Math.min(ms, this.options.timeoutMs)} ms; if it is not paused or overloaded, ` +
+          `check that it is memcached speaking the ${protocol} protocol` +
+          (protocol === 'binary' ? ' (memcached -B ascii and text-only proxies never answer)' : '')
         : `did not finish connecting${this.options.tls ? ' (TLS)' : ''}` +
           `${this.options.credentials ? ' and authenticating' : ''} within ${ms} ms`;
     this.fail(new Error(message), 'error');
@@ -411,8 +337,6 @@ export class Connection {
     const socket = this.socket;
     this.socket = undefined;
     socket?.destroy();
-    // The socket memjs may still hold (it forgets its own on a connect timeout, without destroying it).
-    (this.server as unknown as ServerInternals)._socket?.destroy();
   }
 
   /** Settles every request in flight and throws the socket away. */
@@ -427,7 +351,7 @@ export class Connection {
     this.idle?.();
   }
 
-  private errorFor(p: Pending, cause: Error, kind: 'error' | 'timeout'): Error {
+  private errorFor(p: Pending<R>, cause: Error, kind: 'error' | 'timeout'): Error {
     const what = this.describe(p);
     if (cause instanceof AuthenticationError) return cause;
     if (!p.sent) {
@@ -463,13 +387,9 @@ export class Connection {
     });
   }
 
-  private describe(p: Pending): string {
+  private describe(p: Pending<R>): string {
     return p.key === '' ? p.op : `${p.op} ${JSON.stringify(p.key)}`;
   }
-}
-
-function hex(n: number): string {
-  return n.toString(16).padStart(2, '0');
 }
 
 /** A connection failure in words; TLS failures say so and point at the options to check. */

@@ -1,3 +1,3 @@
-export { MemcachedBackend } from './memcached-backend.js';
+export { BinaryBackend } from './binary/binary-backend.js';
 export type { ConnectionOptions } from './connection.js';
 export { Credentials } from './credentials.js';

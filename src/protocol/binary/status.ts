@@ -1,4 +1,4 @@
-import { NonNumericValueError, ProtocolError, ValueTooLargeError } from '../errors/index.js';
+import { NonNumericValueError, ProtocolError, ValueTooLargeError } from '../../errors/index.js';
 import { Status } from './opcodes.js';
 
 /** What a status means for the request it answers. */

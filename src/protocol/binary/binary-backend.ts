@@ -1,13 +1,7 @@
-import type {
-  Backend,
-  BackendObserver,
-  CounterRequest,
-  StoredItem,
-  StoreRequest,
-  StoreResult,
-} from '../backend/index.js';
-import { AuthenticationError, ClientClosedError } from '../errors/index.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import type { CounterRequest, StoredItem, StoreRequest, StoreResult } from '../../backend/index.js';
+import { MalformedReplyError } from '../malformed-reply-error.js';
+import { NodeBackend } from '../node-backend.js';
+import { BinaryTransport } from './binary-transport.js';
 import { Opcode } from './opcodes.js';
 import {
   encodeBare,
@@ -17,7 +11,6 @@ import {
   encodeStore,
   encodeTouch,
 } from './request.js';
-import { MalformedReplyError } from './malformed-reply-error.js';
 import type { Response } from './response.js';
 import { statusMeaning } from './status.js';
 
@@ -36,43 +29,14 @@ function item(r: Response, session: number): StoredItem {
   return { value: r.value, flags: r.flags, cas: r.cas, session };
 }
 
-/** Settles one operation: tells the observer, then the caller. */
-interface Settle<T> {
-  done(value: T): void;
-  fail(error: Error): void;
-}
-
 /**
- * A {@link Backend} for one memcached node over the binary protocol. Holds one
- * pipelined {@link Connection}; when it fails, the next request opens a new one.
- * It does not retry anything itself. Its observer (node health, telemetry) is
- * told about every operation from the connection's own callbacks, so
- * observing adds no promise per call.
+ * A {@link Backend} for one memcached node over the binary protocol: each
+ * operation as binary requests and the reading of their replies. Connection,
+ * observation and sessions are {@link NodeBackend}'s.
  */
-export class MemcachedBackend implements Backend {
-  readonly address: string;
-  private conn: Connection | undefined;
-  private closed = false;
-  /** Connections made so far: each one's number is its session. */
-  private sessions = 0;
-  private refusedCredentials: { error: AuthenticationError; until: number } | undefined;
-
-  /**
-   * @param options - where and how to connect
-   * @param authRetryMs - after the server refuses the credentials, how long calls fail at once before connecting again
-   * @param observer - told about every operation
-   */
-  constructor(
-    private readonly options: ConnectionOptions,
-    private readonly authRetryMs = 1000,
-    private readonly observer?: BackendObserver,
-  ) {
-    this.address = `${options.host}:${options.port}`;
-  }
-
-  /** Requests sent or queued on the connection and not yet answered. */
-  get pending(): number {
-    return this.conn?.pending ?? 0;
+export class BinaryBackend extends NodeBackend<Response> {
+  protected transport(): BinaryTransport {
+    return new BinaryTransport(this.options);
   }
 
   get(key: string): Promise<StoredItem | undefined> {
@@ -84,7 +48,7 @@ export class MemcachedBackend implements Backend {
   getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
     return this.observe<Array<StoredItem | undefined>>('getMany', (settle) => {
-      const conn = this.connection();
+      const conn = this.current();
       const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
       let failed = false;
       const onError = (err: Error): void => {
@@ -202,7 +166,7 @@ export class MemcachedBackend implements Backend {
       let count = 0;
       let bytes = 0;
       // STAT answers once per statistic and ends with an empty key.
-      this.connection().enqueue({
+      this.send({
         request: encodeBare(Opcode.STAT),
         op: 'stats',
         key: '',
@@ -229,13 +193,6 @@ export class MemcachedBackend implements Backend {
     });
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    const conn = this.conn;
-    this.conn = undefined;
-    await conn?.close();
-  }
-
   private count(opcode: number, op: string, req: CounterRequest): Promise<bigint | undefined> {
     const request = encodeCounter(opcode, req.key, req.delta, req.initial, req.ttl);
     return this.call(op, req.key, true, request, (r) => {
@@ -247,90 +204,5 @@ export class MemcachedBackend implements Backend {
       }
       return r.value.readBigUInt64BE(0);
     });
-  }
-
-  /**
-   * True when a token read in `session` must not be used now: the connection
-   * it was read on is gone (the server may have restarted and numbers CAS from
-   * 1 again). A write then is a conflict, not sent.
-   */
-  private sessionChanged(session: number | undefined): boolean {
-    if (session === undefined) return false;
-    const conn = this.conn;
-    return conn === undefined || conn.dead || conn.id !== session;
-  }
-
-  /** Sends one request; `interpret` turns its answer (and the connection's session) into the result (or throws). */
-  private call<T>(
-    op: string,
-    key: string,
-    write: boolean,
-    request: Buffer,
-    interpret: (r: Response, session: number) => T,
-  ): Promise<T> {
-    return this.observe<T>(op, (settle) => {
-      const conn = this.connection();
-      conn.enqueue({
-        request,
-        op,
-        key,
-        write,
-        quiet: false,
-        onResponse: (r) => {
-          let value: T;
-          try {
-            value = interpret(r as Response, conn.id);
-          } catch (err) {
-            // A malformed answer fails the whole connection (this request included).
-            if (err instanceof MalformedReplyError) throw err;
-            settle.fail(err as Error);
-            return true;
-          }
-          settle.done(value);
-          return true;
-        },
-        onError: (err) => settle.fail(err),
-      });
-    });
-  }
-
-  /** Runs an operation, telling the observer when it starts and how it ends. */
-  private observe<T>(op: string, run: (settle: Settle<T>) => void): Promise<T> {
-    const observer = this.observer;
-    const token = observer?.start(op);
-    return new Promise<T>((resolve, reject) => {
-      const settle: Settle<T> = {
-        done: (value) => {
-          observer?.finish(op, token, undefined);
-          resolve(value);
-        },
-        fail: (error) => {
-          // A fresh refusal starts the wait; the stored one rethrown must not extend it.
-          if (error instanceof AuthenticationError && this.refusedCredentials?.error !== error) {
-            this.refusedCredentials = { error, until: performance.now() + this.authRetryMs };
-          }
-          observer?.finish(op, token, error);
-          reject(error);
-        },
-      };
-      try {
-        run(settle);
-      } catch (err) {
-        settle.fail(err as Error);
-      }
-    });
-  }
-
-  private connection(): Connection {
-    if (this.conn === undefined || this.conn.dead) {
-      // A closed client never reconnects (an update sleeping in backoff would otherwise).
-      if (this.closed) throw new ClientClosedError(`memcached ${this.address}`);
-      // Wrong credentials stay wrong: no reconnect-and-fail loop.
-      const refused = this.refusedCredentials;
-      if (refused && performance.now() < refused.until) throw refused.error;
-      this.refusedCredentials = undefined;
-      this.conn = new Connection(this.options, ++this.sessions);
-    }
-    return this.conn;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeStore } from '../../../src/protocol/request.js';
-import { ResponseReader, type Response } from '../../../src/protocol/response.js';
+import { encodeStore } from '../../../../src/protocol/binary/request.js';
+import { ResponseReader, type Response } from '../../../../src/protocol/binary/response.js';
 
 /** A response frame as memcached would send it (same layout as a request, magic 0x81). */
 function frame(opaque: number, value: Buffer, cas: bigint): Buffer {

@@ -1,5 +1,5 @@
 import { HEADER_BYTES } from './opcodes.js';
-import { MalformedReplyError } from './malformed-reply-error.js';
+import { MalformedReplyError } from '../malformed-reply-error.js';
 
 /** The magic byte of every binary-protocol response. */
 const RESPONSE_MAGIC = 0x81;

@@ -1,0 +1,182 @@
+import type {
+  Backend,
+  BackendObserver,
+  CounterRequest,
+  StoredItem,
+  StoreRequest,
+  StoreResult,
+} from '../backend/index.js';
+import { AuthenticationError, ClientClosedError } from '../errors/index.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+import { MalformedReplyError } from './malformed-reply-error.js';
+import type { Pending, Reply, Transport } from './transport.js';
+
+/** Settles one operation: tells the observer, then the caller. */
+export interface Settle<T> {
+  /** The operation answered. */
+  done(value: T): void;
+  /** The operation failed. */
+  fail(error: Error): void;
+}
+
+/**
+ * What every protocol's {@link Backend} for one memcached node shares: one
+ * pipelined {@link Connection} at a time (a new one after a failure, none
+ * after close), the observer told about every operation from the
+ * connection's own callbacks (no extra promise per call), the memory of
+ * refused credentials (no login loop), and the session of CAS tokens. A
+ * protocol's backend adds its operations: encode a request, interpret the
+ * reply. It retries nothing itself.
+ */
+export abstract class NodeBackend<R extends Reply> implements Backend {
+  readonly address: string;
+  private conn: Connection<R> | undefined;
+  private closed = false;
+  /** Connections made so far: each one's number is its session. */
+  private sessions = 0;
+  private refusedCredentials: { error: AuthenticationError; until: number } | undefined;
+
+  /**
+   * @param options - where and how to connect
+   * @param authRetryMs - after the server refuses the credentials, how long calls fail at once before connecting again
+   * @param observer - told about every operation
+   */
+  constructor(
+    protected readonly options: ConnectionOptions,
+    private readonly authRetryMs: number,
+    protected readonly observer: BackendObserver | undefined,
+  ) {
+    this.address = `${options.host}:${options.port}`;
+  }
+
+  /** Requests sent or queued on the connection and not yet answered. */
+  get pending(): number {
+    return this.conn?.pending ?? 0;
+  }
+
+  abstract get(key: string): Promise<StoredItem | undefined>;
+  abstract getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>>;
+  abstract store(request: StoreRequest): Promise<StoreResult>;
+  abstract delete(
+    key: string,
+    cas: bigint,
+    session?: number,
+  ): Promise<'deleted' | 'exists' | 'not_found'>;
+  abstract incr(request: CounterRequest): Promise<bigint | undefined>;
+  abstract decr(request: CounterRequest): Promise<bigint | undefined>;
+  abstract touch(key: string, ttl: number): Promise<boolean>;
+  abstract flush(): Promise<void>;
+  abstract version(): Promise<string>;
+  abstract noop(): Promise<void>;
+  abstract stats(): Promise<Record<string, string>>;
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const conn = this.conn;
+    this.conn = undefined;
+    await conn?.close();
+  }
+
+  /** A new transport for a new connection. */
+  protected abstract transport(): Transport<R>;
+
+  /**
+   * True when a token read in `session` must not be used now: the connection
+   * it was read on is gone (the server may have restarted and numbers CAS from
+   * 1 again). A write then is a conflict, not sent.
+   */
+  protected sessionChanged(session: number | undefined): boolean {
+    if (session === undefined) return false;
+    const conn = this.conn;
+    return conn === undefined || conn.dead || conn.id !== session;
+  }
+
+  /**
+   * Sends one request; `interpret` turns its answer (and the connection's
+   * session) into the result, or throws: a {@link MalformedReplyError} fails
+   * the connection, any other error fails this operation only.
+   */
+  protected call<T>(
+    op: string,
+    key: string,
+    write: boolean,
+    request: Buffer,
+    interpret: (r: R, session: number) => T,
+  ): Promise<T> {
+    return this.observe<T>(op, (settle) => {
+      const conn = this.connection();
+      conn.enqueue({
+        request,
+        op,
+        key,
+        write,
+        quiet: false,
+        onResponse: (r) => {
+          let value: T;
+          try {
+            value = interpret(r as R, conn.id);
+          } catch (err) {
+            if (err instanceof MalformedReplyError) throw err;
+            settle.fail(err as Error);
+            return true;
+          }
+          settle.done(value);
+          return true;
+        },
+        onError: (err) => settle.fail(err),
+      });
+    });
+  }
+
+  /** Queues requests of one operation that needs several (getMany, stats). */
+  protected send(pending: Pending<R>): Connection<R> {
+    const conn = this.connection();
+    conn.enqueue(pending);
+    return conn;
+  }
+
+  /** The connection now (a new one if the last failed). */
+  protected current(): Connection<R> {
+    return this.connection();
+  }
+
+  /** Runs an operation, telling the observer when it starts and how it ends. */
+  protected observe<T>(op: string, run: (settle: Settle<T>) => void): Promise<T> {
+    const observer = this.observer;
+    const token = observer?.start(op);
+    return new Promise<T>((resolve, reject) => {
+      const settle: Settle<T> = {
+        done: (value) => {
+          observer?.finish(op, token, undefined);
+          resolve(value);
+        },
+        fail: (error) => {
+          // A fresh refusal starts the wait; the stored one rethrown must not extend it.
+          if (error instanceof AuthenticationError && this.refusedCredentials?.error !== error) {
+            this.refusedCredentials = { error, until: performance.now() + this.authRetryMs };
+          }
+          observer?.finish(op, token, error);
+          reject(error);
+        },
+      };
+      try {
+        run(settle);
+      } catch (err) {
+        settle.fail(err as Error);
+      }
+    });
+  }
+
+  private connection(): Connection<R> {
+    if (this.conn === undefined || this.conn.dead) {
+      // A closed client never reconnects (an update sleeping in backoff would otherwise).
+      if (this.closed) throw new ClientClosedError(`memcached ${this.address}`);
+      // Wrong credentials stay wrong: no reconnect-and-fail loop.
+      const refused = this.refusedCredentials;
+      if (refused && performance.now() < refused.until) throw refused.error;
+      this.refusedCredentials = undefined;
+      this.conn = new Connection(this.options, this.transport(), ++this.sessions);
+    }
+    return this.conn;
+  }
+}
