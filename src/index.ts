@@ -28,6 +28,7 @@ export {
 } from './client/index.js';
 export { CasToken } from './cluster/index.js';
 export { systemClock, type Clock } from './clock/index.js';
+export type { Protocol } from './protocol/index.js';
 export {
   remove,
   abort,

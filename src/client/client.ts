@@ -290,14 +290,16 @@ export class Client {
    */
   addServer(server: string | ServerAddress): void {
     this.ensureOpen('addServer');
-    const parsed = parseServer(server, 'addServer');
+    const parsed = parseServer(server, 'addServer', this.options.protocol);
     this.cluster('addServer').add(clusterNode(parsed, this.options, this.telemetry));
   }
 
   /** Removes a memcached node at run time; only its keys move. */
   async removeServer(address: string): Promise<void> {
     this.ensureOpen('removeServer');
-    await this.cluster('removeServer').remove(parseServer(address, 'removeServer').address);
+    await this.cluster('removeServer').remove(
+      parseServer(address, 'removeServer', this.options.protocol).address,
+    );
   }
 
   /** Removes every item on every node (all prefixes, not just this client's). */

@@ -12,8 +12,9 @@ import {
   type ResolvedClusterOptions,
 } from '../cluster/index.js';
 import { createSecureContext, type ConnectionOptions as TlsOptions } from 'node:tls';
-import type { Credentials } from '../protocol/index.js';
+import type { Credentials, Protocol } from '../protocol/index.js';
 import {
+  checkProtocol,
   credentialsFrom,
   parseServer,
   type ResolvedServer,
@@ -29,6 +30,15 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
    * @defaultValue none (the embedded store)
    */
   readonly servers?: string | ReadonlyArray<string | ServerAddress>;
+  /**
+   * The protocol to speak to memcached: `'meta'` (memcached ≥ 1.6's
+   * recommended protocol), `'binary'` (the only one with SASL; deprecated by
+   * memcached), or `'text'` (the classic commands, for proxies such as
+   * twemproxy or mcrouter, which speak nothing else). A server entry's own
+   * `protocol` wins. See the protocols guide.
+   * @defaultValue `'binary'`
+   */
+  readonly protocol?: Protocol;
   /**
    * Prepended to every key (and counted in its 250-byte limit).
    * @defaultValue `''`
@@ -110,6 +120,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<
   Required<
     Pick<
       ClientOptions,
+      | 'protocol'
       | 'keyPrefix'
       | 'timeoutMs'
       | 'connectTimeoutMs'
@@ -119,6 +130,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<
     >
   >
 > = Object.freeze({
+  protocol: 'binary' as Protocol,
   keyPrefix: '',
   timeoutMs: 500,
   connectTimeoutMs: 1000,
@@ -130,6 +142,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<
 /** Client options with defaults filled in and every value checked. */
 export interface ResolvedClientOptions {
   readonly servers: readonly ResolvedServer[];
+  readonly protocol: Protocol;
   readonly keyPrefix: string;
   readonly codec: Codec<unknown>;
   readonly timeoutMs: number;
@@ -177,6 +190,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Every option name {@link createClient} knows; any other is refused. */
 const CLIENT_OPTION_NAMES: readonly string[] = [
   'servers',
+  'protocol',
   'keyPrefix',
   'codec',
   'timeoutMs',
@@ -226,8 +240,9 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     }
     refuseUnknown(options.retry, RETRY_OPTION_NAMES, 'createClient retry');
   }
+  const protocol = checkProtocol(options.protocol ?? DEFAULT_CLIENT_OPTIONS.protocol, 'protocol');
   const servers = serverList(options.servers).map((entry, i) =>
-    parseServer(entry, `servers[${i}]`),
+    parseServer(entry, `servers[${i}]`, protocol),
   );
   const seen = new Set<string>();
   for (const s of servers) {
@@ -244,6 +259,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   }
   return {
     servers,
+    protocol,
     keyPrefix: checkKeyPrefix(options.keyPrefix ?? DEFAULT_CLIENT_OPTIONS.keyPrefix),
     codec: options.codec ?? jsonCodec(),
     timeoutMs: positive(

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import { Credentials } from '../protocol/index.js';
+import { Credentials, PROTOCOLS, type Protocol } from '../protocol/index.js';
 
 /** One memcached node in the `servers` option. */
 export interface ServerAddress {
@@ -13,6 +13,8 @@ export interface ServerAddress {
   readonly username?: string;
   /** SASL password for this node, overriding the client's `password`. @defaultValue the client's */
   readonly password?: string;
+  /** The protocol to speak to this node, overriding the client's `protocol`. @defaultValue the client's */
+  readonly protocol?: Protocol;
 }
 
 /** A server entry with every field filled in. */
@@ -27,6 +29,8 @@ export interface ResolvedServer {
   readonly address: string;
   /** This node's own SASL credentials, when its entry gave them. */
   readonly credentials: Credentials | undefined;
+  /** The protocol to speak to it. */
+  readonly protocol: Protocol;
 }
 
 /** memcached's default port. */
@@ -38,11 +42,16 @@ export const DEFAULT_MEMCACHED_PORT = 11211;
  * @param where - how to name the entry in errors (`servers[2]`, `addServer`)
  * @throws {@link InvalidArgumentError} naming the entry
  */
-export function parseServer(entry: string | ServerAddress, where: string): ResolvedServer {
+export function parseServer(
+  entry: string | ServerAddress,
+  where: string,
+  defaultProtocol: Protocol,
+): ResolvedServer {
   let host: string;
   let port: number = DEFAULT_MEMCACHED_PORT;
   let weight = 1;
   let credentials: Credentials | undefined;
+  let protocol = defaultProtocol;
   if (typeof entry === 'string') {
     const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(entry.trim());
     if (!m)
@@ -56,6 +65,7 @@ export function parseServer(entry: string | ServerAddress, where: string): Resol
     port = entry.port ?? DEFAULT_MEMCACHED_PORT;
     weight = entry.weight ?? 1;
     credentials = credentialsFrom(entry.username, entry.password, where);
+    protocol = checkProtocol(entry.protocol ?? defaultProtocol, `${where}.protocol`);
   } else {
     throw new InvalidArgumentError(`${where} must be "host:port" or { host, port?, weight? }`);
   }
@@ -71,7 +81,7 @@ export function parseServer(entry: string | ServerAddress, where: string): Resol
     );
   }
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return { host, port, weight, address, credentials };
+  return { host, port, weight, address, credentials, protocol };
 }
 
 /**
@@ -95,4 +105,17 @@ export function credentialsFrom(
     );
   }
   return new Credentials(username, password);
+}
+
+/**
+ * Checks a protocol name.
+ * @throws {@link InvalidArgumentError} naming the option and the choices
+ */
+export function checkProtocol(value: unknown, option: string): Protocol {
+  if (!PROTOCOLS.includes(value as Protocol)) {
+    throw new InvalidArgumentError(
+      `${option} must be one of ${PROTOCOLS.map((p) => `'${p}'`).join(', ')}, got ${String(value)}`,
+    );
+  }
+  return value as Protocol;
 }

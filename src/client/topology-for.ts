@@ -5,7 +5,7 @@ import {
   type ClusterNode,
   type Topology,
 } from '../cluster/index.js';
-import { BinaryBackend } from '../protocol/index.js';
+import { nodeBackend } from '../protocol/index.js';
 import { OperationObserver, type Telemetry } from '../telemetry/index.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ResolvedServer } from './server-address.js';
@@ -21,7 +21,8 @@ export function clusterNode(
     weight: server.weight,
     observer: new OperationObserver(telemetry, server.address),
     connect: (observer) =>
-      new BinaryBackend(
+      nodeBackend(
+        server.protocol,
         {
           host: server.host,
           port: server.port,

@@ -1,3 +1,3 @@
-export { BinaryBackend } from './binary/binary-backend.js';
+export { nodeBackend, PROTOCOLS, type Protocol } from './protocols.js';
 export type { ConnectionOptions } from './connection.js';
 export { Credentials } from './credentials.js';

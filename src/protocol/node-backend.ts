@@ -102,11 +102,13 @@ export abstract class NodeBackend<R extends Reply> implements Backend {
     write: boolean,
     request: Buffer,
     interpret: (r: R, session: number) => T,
+    opaqueAt?: number,
   ): Promise<T> {
     return this.observe<T>(op, (settle) => {
       const conn = this.connection();
       conn.enqueue({
         request,
+        opaqueAt,
         op,
         key,
         write,

@@ -36,6 +36,8 @@ export interface Pending<R extends Reply> {
   readonly onResponse: (r: R | undefined) => boolean;
   /** Called once if the request fails. */
   readonly onError: (err: Error) => void;
+  /** Where the transport writes the opaque in `request`, for protocols that carry it as text (meta). */
+  readonly opaqueAt?: number;
   /** Set by the connection: the opaque written into the request. */
   opaque?: number;
   /** Set by the connection once written. */

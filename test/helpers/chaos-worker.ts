@@ -11,7 +11,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, isMemcasError, type ClientOptions } from '../../src/index.js';
+import { createClient, isMemcasError, type ClientOptions, type Protocol } from '../../src/index.js';
 import type {
   ChaosWorkerConfig,
   ChaosWorkerResult,
@@ -21,14 +21,13 @@ import type {
 import { seededRandom } from './fault-settings.js';
 
 const config = JSON.parse(process.argv[2] ?? '') as ChaosWorkerConfig;
-const options: ClientOptions & { protocol?: string } = {
+const options: ClientOptions = {
   servers: config.servers,
   timeoutMs: config.timeoutMs,
   connectTimeoutMs: config.connectTimeoutMs,
   retryAfterMs: config.retryAfterMs,
   retry: { deadlineMs: config.deadlineMs, maxAttempts: 1000 },
-  // Each protocol the client gains is run by the same check; binary is the default today.
-  ...(config.protocol === undefined ? {} : { protocol: config.protocol }),
+  ...(config.protocol === undefined ? {} : { protocol: config.protocol as Protocol }),
 };
 const client = createClient(options);
 const random = seededRandom(config.seed);

@@ -1,0 +1,253 @@
+import type { CounterRequest, StoredItem, StoreRequest, StoreResult } from '../../backend/index.js';
+import { NonNumericValueError, ProtocolError, ValueTooLargeError } from '../../errors/index.js';
+import { MalformedReplyError } from '../malformed-reply-error.js';
+import { NodeBackend } from '../node-backend.js';
+import { metaFlag, type MetaReply } from './meta-reader.js';
+import {
+  metaArithmetic,
+  metaBare,
+  metaDelete,
+  metaGet,
+  metaSet,
+  metaTouch,
+  type MetaRequest,
+} from './meta-request.js';
+import { MetaTransport } from './meta-transport.js';
+
+/** The most statistics one `stats` answer may carry (memcached sends under 100). */
+const MAX_STATS = 1000;
+const MODES = { set: 'S', add: 'E', replace: 'R' } as const;
+
+/**
+ * A {@link Backend} for one memcached node over the meta protocol
+ * (memcached ≥ 1.6): `mg`, `ms`, `md`, `ma`, `mn`, with every reply matched by
+ * its opaque and `getMany` as quiet `mg`s closed by `mn` (one round trip).
+ */
+export class MetaBackend extends NodeBackend<MetaReply> {
+  protected transport(): MetaTransport {
+    return new MetaTransport(this.options);
+  }
+
+  get(key: string): Promise<StoredItem | undefined> {
+    return this.meta('get', key, false, metaGet(key), (r, session) =>
+      this.expect(r, 'get', key, ['VA', 'EN']) === 'VA' ? item(r, session) : undefined,
+    );
+  }
+
+  getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.observe<Array<StoredItem | undefined>>('getMany', (settle) => {
+      const conn = this.current();
+      const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
+      let failed = false;
+      const onError = (err: Error): void => {
+        if (!failed) settle.fail(err);
+        failed = true;
+      };
+      // Quiet gets answer only hits; the mn behind them closes the batch.
+      keys.forEach((key, i) => {
+        const { request, opaqueAt } = metaGet(key, true);
+        conn.enqueue({
+          request,
+          opaqueAt,
+          op: 'getMany',
+          key,
+          write: false,
+          quiet: true,
+          onResponse: (r) => {
+            if (r === undefined) return true;
+            try {
+              if (this.expect(r, 'getMany', key, ['VA']) === 'VA') results[i] = item(r, conn.id);
+            } catch (err) {
+              if (err instanceof MalformedReplyError) throw err;
+              onError(err as Error);
+            }
+            return true;
+          },
+          onError,
+        });
+      });
+      conn.enqueue({
+        request: metaBare('mn').request,
+        op: 'getMany',
+        key: '',
+        write: false,
+        quiet: false,
+        onResponse: (r) => {
+          if (r?.word !== 'MN') throw unexpected(r, 'getMany');
+          if (!failed) settle.done(results);
+          return true;
+        },
+        onError,
+      });
+    });
+  }
+
+  store(req: StoreRequest): Promise<StoreResult> {
+    const op = req.cas === 0n ? req.mode : 'cas';
+    if (this.sessionChanged(req.session)) {
+      this.observer?.conflict(op);
+      return Promise.resolve({ outcome: 'exists', cas: 0n });
+    }
+    const request = metaSet(req.key, req.value, req.flags, req.ttl, req.cas, MODES[req.mode]);
+    return this.meta(op, req.key, true, request, (r, session): StoreResult => {
+      const word = this.expect(r, op, req.key, ['HD', 'NS', 'EX', 'NF']);
+      if (word === 'HD') return { outcome: 'stored', cas: casOf(r), session };
+      // NS: add found the key, or replace did not.
+      const outcome =
+        word === 'EX' || (word === 'NS' && req.mode === 'add') ? 'exists' : 'not_found';
+      if (outcome === 'exists' && (op === 'cas' || op === 'add')) this.observer?.conflict(op);
+      return { outcome, cas: 0n };
+    });
+  }
+
+  delete(key: string, cas: bigint, session?: number): Promise<'deleted' | 'exists' | 'not_found'> {
+    if (this.sessionChanged(session)) {
+      this.observer?.conflict('delete');
+      return Promise.resolve('exists');
+    }
+    return this.meta('delete', key, true, metaDelete(key, cas), (r) => {
+      const word = this.expect(r, 'delete', key, ['HD', 'NF', 'EX']);
+      if (word === 'EX') this.observer?.conflict('delete');
+      return word === 'HD' ? 'deleted' : word === 'EX' ? 'exists' : 'not_found';
+    });
+  }
+
+  incr(req: CounterRequest): Promise<bigint | undefined> {
+    return this.count('incr', false, req);
+  }
+
+  decr(req: CounterRequest): Promise<bigint | undefined> {
+    return this.count('decr', true, req);
+  }
+
+  touch(key: string, ttl: number): Promise<boolean> {
+    return this.meta(
+      'touch',
+      key,
+      true,
+      metaTouch(key, ttl),
+      (r) => this.expect(r, 'touch', key, ['HD', 'EN']) === 'HD',
+    );
+  }
+
+  flush(): Promise<void> {
+    return this.meta('flush', '', true, metaBare('flush_all'), (r) => {
+      this.expect(r, 'flush', '', ['OK']);
+    });
+  }
+
+  version(): Promise<string> {
+    return this.meta('version', '', false, metaBare('version'), (r) => {
+      this.expect(r, 'version', '', ['VERSION']);
+      return r.tokens.join(' ');
+    });
+  }
+
+  noop(): Promise<void> {
+    return this.meta('noop', '', false, metaBare('mn'), (r) => {
+      this.expect(r, 'noop', '', ['MN']);
+    });
+  }
+
+  stats(): Promise<Record<string, string>> {
+    return this.observe<Record<string, string>>('stats', (settle) => {
+      const stats: Record<string, string> = {};
+      let count = 0;
+      this.send({
+        request: metaBare('stats').request,
+        op: 'stats',
+        key: '',
+        write: false,
+        quiet: false,
+        onResponse: (r) => {
+          if (r?.word === 'END') {
+            settle.done(stats);
+            return true;
+          }
+          if (r?.word !== 'STAT' || r.tokens.length < 1) throw unexpected(r, 'stats');
+          // memcached sends a few hundred short statistics; a stream of them is not.
+          if (++count > MAX_STATS)
+            throw new MalformedReplyError(`sent more than ${MAX_STATS} statistics`);
+          stats[r.tokens[0] as string] = r.tokens.slice(1).join(' ');
+          return false;
+        },
+        onError: (err) => settle.fail(err),
+      });
+    });
+  }
+
+  private count(
+    op: 'incr' | 'decr',
+    decrement: boolean,
+    req: CounterRequest,
+  ): Promise<bigint | undefined> {
+    const request = metaArithmetic(req.key, decrement, req.delta, req.initial, req.ttl);
+    return this.meta(op, req.key, true, request, (r) => {
+      if (this.expect(r, op, req.key, ['VA', 'NF']) === 'NF') return undefined;
+      const text = r.value?.toString('latin1') ?? '';
+      if (!/^\d{1,20}$/.test(text)) {
+        throw new MalformedReplyError(`answered ${op} with the counter ${JSON.stringify(text)}`);
+      }
+      return BigInt(text);
+    });
+  }
+
+  private meta<T>(
+    op: string,
+    key: string,
+    write: boolean,
+    { request, opaqueAt }: MetaRequest,
+    interpret: (r: MetaReply, session: number) => T,
+  ): Promise<T> {
+    return this.call(op, key, write, request, interpret, opaqueAt);
+  }
+
+  /**
+   * The one place meta replies become results or errors, by their first
+   * word: one of `allowed` is returned; an error line becomes the matching
+   * error; anything else breaks the protocol.
+   */
+  private expect(r: MetaReply, op: string, key: string, allowed: readonly string[]): string {
+    if (allowed.includes(r.word)) return r.word;
+    const what = key === '' ? op : `${op} ${JSON.stringify(key)}`;
+    const detail = r.tokens.join(' ');
+    if (r.word === 'SERVER_ERROR' || r.word === 'CLIENT_ERROR') {
+      // The text protocols carry errors as words and free text; these two
+      // texts are memcached's own and the only ones callers handle differently.
+      if (detail.startsWith('object too large')) {
+        throw new ValueTooLargeError(key, undefined, undefined, `memcached ${this.address}`);
+      }
+      if (detail.includes('non-numeric value')) {
+        throw new NonNumericValueError(key, `memcached ${this.address}`);
+      }
+      throw new ProtocolError(
+        `memcached ${this.address} answered ${what} with ${r.word} ${detail}`,
+      );
+    }
+    throw unexpected(r, what);
+  }
+}
+
+function item(r: MetaReply, session: number): StoredItem {
+  const flags = Number(metaFlag(r, 'f'));
+  const cas = casOf(r);
+  if (r.value === undefined || !Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) {
+    throw new MalformedReplyError(`sent a hit without its value or client flags`);
+  }
+  return { value: r.value, flags, cas, session };
+}
+
+function casOf(r: MetaReply): bigint {
+  const c = metaFlag(r, 'c');
+  if (c === undefined || !/^\d{1,20}$/.test(c)) {
+    throw new MalformedReplyError(`sent a reply without a valid CAS (c${c ?? ''})`);
+  }
+  return BigInt(c);
+}
+
+function unexpected(r: MetaReply | undefined, what: string): MalformedReplyError {
+  return new MalformedReplyError(
+    `answered ${what} with ${r === undefined ? 'nothing' : [r.word, ...r.tokens].join(' ')}`,
+  );
+}

@@ -1,0 +1,72 @@
+// Every meta request memcas sends carries an 8-hex-digit opaque at the end of
+// its command line (`O00000000`), written by the transport when queued, so
+// replies can be matched and checked. Keys are already checked (no spaces or
+// control characters, at most 250 bytes).
+
+/** A meta request and where its opaque goes. */
+export interface MetaRequest {
+  /** The bytes. */
+  readonly request: Buffer;
+  /** Offset of the 8 opaque digits (undefined for commands that carry none). */
+  readonly opaqueAt: number | undefined;
+}
+
+const OPAQUE = ' O00000000\r\n';
+
+function line(command: string): MetaRequest {
+  const request = Buffer.from(command + OPAQUE, 'utf8');
+  return { request, opaqueAt: request.length - 10 };
+}
+
+/** `mg`: the value with its CAS and client flags (`q`: no answer on a miss). */
+export function metaGet(key: string, quiet = false): MetaRequest {
+  return line(`mg ${key} v c f${quiet ? ' q' : ''}`);
+}
+
+/** `mg` with `T`: sets a new TTL, returns no value. */
+export function metaTouch(key: string, ttl: number): MetaRequest {
+  return line(`mg ${key} T${ttl}`);
+}
+
+/** `ms` in a mode (S set, E add, R replace), with `C` when `cas` is not 0n; returns the new CAS. */
+export function metaSet(
+  key: string,
+  value: Buffer,
+  flags: number,
+  ttl: number,
+  cas: bigint,
+  mode: 'S' | 'E' | 'R',
+): MetaRequest {
+  const head = Buffer.from(
+    `ms ${key} ${value.length} T${ttl} F${flags >>> 0}${cas === 0n ? '' : ` C${cas}`} M${mode} c${OPAQUE}`,
+    'utf8',
+  );
+  const request = Buffer.allocUnsafe(head.length + value.length + 2);
+  head.copy(request, 0);
+  value.copy(request, head.length);
+  request[request.length - 2] = 0x0d;
+  request[request.length - 1] = 0x0a;
+  return { request, opaqueAt: head.length - 10 };
+}
+
+/** `md`, with `C` when `cas` is not 0n. */
+export function metaDelete(key: string, cas: bigint): MetaRequest {
+  return line(`md ${key}${cas === 0n ? '' : ` C${cas}`}`);
+}
+
+/** `ma`: incr or decr by `delta`; with `initial`, a missing key is created with it (`N`, `J`) in the same command. */
+export function metaArithmetic(
+  key: string,
+  decrement: boolean,
+  delta: bigint,
+  initial: bigint | undefined,
+  ttl: number,
+): MetaRequest {
+  const vivify = initial === undefined ? '' : ` N${ttl} J${initial}`;
+  return line(`ma ${key} M${decrement ? 'D' : 'I'} D${delta}${vivify} v`);
+}
+
+/** A command without key or opaque (`mn`, `version`, `stats`, `flush_all`), answered in order. */
+export function metaBare(command: string): MetaRequest {
+  return { request: Buffer.from(`${command}\r\n`, 'latin1'), opaqueAt: undefined };
+}

@@ -1,0 +1,89 @@
+import type { Socket } from 'node:net';
+import { AuthenticationError } from '../../errors/index.js';
+import type { ConnectionOptions } from '../connection.js';
+import { MalformedReplyError } from '../malformed-reply-error.js';
+import { openSocket } from '../open-socket.js';
+import type { Opening, Pending, Reply, Transport, TransportEvents } from '../transport.js';
+import { MetaReader, type MetaReply } from './meta-reader.js';
+import { metaBare } from './meta-request.js';
+
+const NOOP = metaBare('mn').request;
+
+/**
+ * The meta protocol's part of a connection: a plain or TLS socket (no
+ * memjs), replies matched by their `O` opaque (or in order, for the few
+ * commands that carry none), and an opening that checks the server speaks
+ * meta (`mn` → `MN`), after memcached's ASCII authentication when
+ * credentials are given (`-Y` on the server).
+ */
+export class MetaTransport implements Transport<MetaReply> {
+  readonly protocol = 'meta';
+  readonly reader: MetaReader;
+  readonly opening: ReadonlyArray<Opening<MetaReply>>;
+
+  /** @param options - where and how to connect */
+  constructor(private readonly options: ConnectionOptions) {
+    this.reader = new MetaReader(options.maxValueBytes);
+    this.opening = [...asciiLogin(options), { request: NOOP, check: (r) => this.checkNoop(r) }];
+  }
+
+  open(events: TransportEvents): Socket {
+    return openSocket(this.options.host, this.options.port, this.options.tls, events);
+  }
+
+  stamp(p: Pending<MetaReply>, opaque: number): void {
+    if (p.opaqueAt === undefined) return;
+    p.request.write(opaque.toString(16).padStart(8, '0'), p.opaqueAt, 8, 'latin1');
+  }
+
+  opaqueOf(r: MetaReply): number | undefined {
+    return r.opaque;
+  }
+
+  private checkNoop(r: MetaReply): void {
+    if (r.word === 'MN') return;
+    const address = `${this.options.host}:${this.options.port}`;
+    if (r.word === 'CLIENT_ERROR' && r.tokens[0] === 'unauthenticated') {
+      throw new AuthenticationError(
+        address,
+        `memcached ${address} requires authentication; give username and password`,
+      );
+    }
+    throw new MalformedReplyError(
+      `answered the meta no-op (mn) with ${r.word}; it does not speak the meta protocol ` +
+        '(memcached 1.6 or later does; text-only proxies do not: use protocol: "text")',
+    );
+  }
+}
+
+/**
+ * memcached's ASCII authentication (`-Y`): a `set` of any key whose data is
+ * `<user> <password>`; `STORED` means logged in. The password is sent, never
+ * shown: the request bytes are built here and never appear in a message.
+ */
+export function asciiLogin<R extends Reply & { readonly word: string }>(
+  options: ConnectionOptions,
+): Array<Opening<R>> {
+  const credentials = options.credentials;
+  if (credentials === undefined) return [];
+  const secret = Buffer.from(`${credentials.username} ${credentials.password}`, 'utf8');
+  const request = Buffer.concat([
+    Buffer.from(`set memcas-auth 0 0 ${secret.length}\r\n`, 'latin1'),
+    secret,
+    Buffer.from('\r\n', 'latin1'),
+  ]);
+  const address = `${options.host}:${options.port}`;
+  return [
+    {
+      request,
+      check: (r) => {
+        if (r.word === 'STORED') return;
+        throw new AuthenticationError(
+          address,
+          `memcached ${address} refused the credentials (username/password) for ASCII ` +
+            'authentication; check them, and that the server runs with -Y',
+        );
+      },
+    },
+  ];
+}
