@@ -1,12 +1,8 @@
 export * from './semconv.js';
 export { VERSION } from './version.js';
-export { NodeAttributes, errorType } from './node-attributes.js';
+export { NodeAttributes, errorType, nodeAttributes } from './node-attributes.js';
 export { Tally } from './tally.js';
-export {
-  Telemetry,
-  failSpan,
-  type TelemetryOptions,
-  type UpdateTelemetryOutcome,
-} from './telemetry.js';
+export { Telemetry, failSpan, type TelemetryOptions } from './telemetry.js';
+export { Instruments, type UpdateTelemetryOutcome } from './instruments.js';
 export { OperationObserver } from './operation-observer.js';
 export { UpdateTracker } from './update-tracker.js';

@@ -9,7 +9,23 @@ import {
   DB_SYSTEM_NAME_VALUE_MEMCACHED,
 } from './semconv.js';
 
-/** Precomputed attributes of one node, so recording allocates nothing. */
+const BY_ADDRESS = new Map<string, NodeAttributes>();
+
+/**
+ * The attribute sets of a node, made once per address in the process: tallies
+ * are keyed by attribute-set identity, so counts made before an SDK
+ * registered add up with those made after, and clients on one node share them.
+ */
+export function nodeAttributes(address: string): NodeAttributes {
+  let attrs = BY_ADDRESS.get(address);
+  if (!attrs) {
+    attrs = new NodeAttributes(address);
+    BY_ADDRESS.set(address, attrs);
+  }
+  return attrs;
+}
+
+/** Precomputed attributes of one node, so recording allocates nothing. Get them with {@link nodeAttributes}. */
 export class NodeAttributes {
   private readonly byOp = new Map<string, Attributes>();
   private readonly byState = new Map<string, Attributes>();

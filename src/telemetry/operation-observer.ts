@@ -9,12 +9,15 @@ const OPERATION_NAMES: Readonly<Record<string, string>> = {
   flush: 'flush_all',
 };
 
-/** What `start` hands to `finish`: the start time, and the span when operations are traced. */
-type Token = number | { readonly started: number; readonly span: Span };
+/**
+ * What `start` hands to `finish`: the start time, and the span when
+ * operations are traced; nothing when there is nothing to record.
+ */
+type Token = undefined | number | { readonly started: number; readonly span: Span };
 
 /**
  * Times every operation of one node into `db.client.operation.duration`
- * (unless `measureOperations` is off), traces it (with `traceOperations`),
+ * (unless `measureOperations` is off or no SDK is registered), traces it (with `traceOperations`),
  * and counts CAS races as conflicts: an outcome, not an error. Attribute sets are made once per node
  * and operation, so recording allocates nothing extra.
  */
@@ -32,11 +35,15 @@ export class OperationObserver implements BackendObserver {
   start(op: string): Token {
     const span = this.telemetry.operationSpan(this.attributes, OPERATION_NAMES[op] ?? op);
     if (span) return { started: performance.now(), span };
-    return this.telemetry.measureOperations ? performance.now() : 0;
+    // With no SDK to record into, skip the clock reads.
+    return this.telemetry.measureOperations && this.telemetry.metrics.live
+      ? performance.now()
+      : undefined;
   }
 
   finish(op: string, token: unknown, error: unknown): void {
     const t = token as Token;
+    if (t === undefined) return;
     if (this.telemetry.measureOperations) {
       const started = typeof t === 'number' ? t : t.started;
       const name = OPERATION_NAMES[op] ?? op;

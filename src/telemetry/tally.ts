@@ -13,6 +13,11 @@ export class Tally {
     this.sums.set(attributes, (this.sums.get(attributes) ?? 0) + n);
   }
 
+  /** Adds every sum of another tally (counts made before an SDK registered). */
+  absorb(other: Tally): void {
+    for (const [attributes, sum] of other.sums) this.add(sum, attributes);
+  }
+
   /** Every attribute set with its sum. */
   entries(): IterableIterator<[Attributes, number]> {
     return this.sums.entries();

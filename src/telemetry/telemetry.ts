@@ -1,44 +1,35 @@
 import {
+  createNoopMeter,
   metrics,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
-  type Histogram,
-  type Meter,
   type MeterProvider,
   type Span,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_UPDATE_OUTCOME,
-  DB_CLIENT_OPERATION_DURATION_BUCKETS,
-  METRIC_BACKOFF_DELAY,
-  METRIC_BATCH_SIZE,
-  METRIC_CAS_CONFLICTS,
-  METRIC_DB_CLIENT_OPERATION_DURATION,
-  METRIC_NODE_STATE_CHANGES,
-  METRIC_NODES_DOWN,
-  METRIC_UPDATE_ATTEMPTS,
-  METRIC_UPDATE_DURATION,
-  METRIC_UPDATE_OUTCOMES,
-} from './semconv.js';
+import { ATTR_ERROR_TYPE } from './semconv.js';
 import { VERSION } from './version.js';
-import { errorType, NodeAttributes } from './node-attributes.js';
-import { observe, Tally } from './tally.js';
+import { errorType, nodeAttributes, type NodeAttributes } from './node-attributes.js';
+import {
+  Instruments,
+  instrumentsFor,
+  outcomeAttributes,
+  type UpdateTelemetryOutcome,
+} from './instruments.js';
 
 /** Telemetry options, part of the client options. */
 export interface TelemetryOptions {
   /**
    * Where metrics go.
-   * @defaultValue the global MeterProvider of `@opentelemetry/api` (register your SDK before creating the client)
+   * @defaultValue the global MeterProvider of `@opentelemetry/api`, also when it is registered after the client is created
    */
   readonly meterProvider?: MeterProvider;
   /**
    * Where spans go.
-   * @defaultValue the global TracerProvider of `@opentelemetry/api`
+   * @defaultValue the global TracerProvider of `@opentelemetry/api`, also when it is registered after the client is created
    */
   readonly tracerProvider?: TracerProvider;
   /**
@@ -58,136 +49,18 @@ export interface TelemetryOptions {
   readonly measureOperations?: boolean;
 }
 
-/** Every outcome an update can end with. */
-export type UpdateTelemetryOutcome =
-  'created' | 'updated' | 'removed' | 'aborted' | 'exhausted' | 'indeterminate' | 'error';
-
-const OUTCOMES: readonly UpdateTelemetryOutcome[] = [
-  'created',
-  'updated',
-  'removed',
-  'aborted',
-  'exhausted',
-  'indeterminate',
-  'error',
-];
-
-/**
- * The instruments and tallies of one Meter, shared by every client that uses
- * it: several observable callbacks for the same instrument and attributes
- * would overwrite each other instead of adding up.
- */
-export class Instruments {
-  /** `db.client.operation.duration`. */
-  readonly operationDuration: Histogram;
-  /** CAS conflicts, tallied here and read by an observable counter. */
-  readonly conflicts = new Tally();
-  /** Attempts per update. */
-  readonly updateAttempts: Histogram;
-  /** Update outcomes, tallied. */
-  readonly updateOutcomes = new Tally();
-  /** Update duration. */
-  readonly updateDuration: Histogram;
-  /** Backoff delays. */
-  readonly backoffDelay: Histogram;
-  /** Combined batch sizes. */
-  readonly batchSize: Histogram;
-  private readonly nodes = new Map<string, NodeAttributes>();
-  /** Node state changes, tallied. */
-  readonly nodeStateChanges = new Tally();
-  /** Nodes currently down, tallied (+1 / -1). */
-  readonly nodesDown = new Tally();
-  // memcas-only instruments carry only the attribute that varies: the SDK
-  // hashes every attribute set on every record.
-  private readonly outcomeAttributes = new Map<string, Attributes>(
-    OUTCOMES.map((o) => [o, Object.freeze({ [ATTR_UPDATE_OUTCOME]: o })]),
-  );
-
-  constructor(meter: Meter) {
-    this.operationDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
-      description: 'Duration of memcached operations.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
-    });
-    observe(
-      meter,
-      'counter',
-      METRIC_CAS_CONFLICTS,
-      'CAS writes (cas, add, CAS delete) that lost a race.',
-      '{conflict}',
-      this.conflicts,
-    );
-    this.updateAttempts = meter.createHistogram(METRIC_UPDATE_ATTEMPTS, {
-      description: 'Attempts made by one update() call.',
-      unit: '{attempt}',
-      advice: { explicitBucketBoundaries: [1, 2, 3, 5, 10, 20, 50, 100] },
-    });
-    observe(
-      meter,
-      'counter',
-      METRIC_UPDATE_OUTCOMES,
-      'update() calls by outcome.',
-      '{call}',
-      this.updateOutcomes,
-    );
-    this.updateDuration = meter.createHistogram(METRIC_UPDATE_DURATION, {
-      description: 'Duration of update() calls, retries and backoff included.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
-    });
-    this.backoffDelay = meter.createHistogram(METRIC_BACKOFF_DELAY, {
-      description: 'Delay chosen by the backoff policy after a conflict.',
-      unit: 's',
-      advice: {
-        explicitBucketBoundaries: [0, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      },
-    });
-    // No attributes: one set of attributes fewer to hash per batch.
-    this.batchSize = meter.createHistogram(METRIC_BATCH_SIZE, {
-      description: 'update() calls combined into one read and one write.',
-      unit: '{call}',
-      advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64, 128] },
-    });
-    observe(
-      meter,
-      'counter',
-      METRIC_NODE_STATE_CHANGES,
-      'Nodes marked down or back up.',
-      '{change}',
-      this.nodeStateChanges,
-    );
-    observe(
-      meter,
-      'updown',
-      METRIC_NODES_DOWN,
-      'Nodes currently marked down.',
-      '{node}',
-      this.nodesDown,
-    );
-  }
-
-  /** The attribute sets of a node, made once per address so tallies keyed by them add up. */
-  node(address: string): NodeAttributes {
-    let attrs = this.nodes.get(address);
-    if (!attrs) {
-      attrs = new NodeAttributes(address);
-      this.nodes.set(address, attrs);
-    }
-    return attrs;
-  }
-
-  /** Attributes for an update outcome. */
-  outcome(outcome: UpdateTelemetryOutcome): Attributes {
-    return this.outcomeAttributes.get(outcome) as Attributes;
-  }
-}
-
-const SHARED = new WeakMap<Meter, Instruments>();
-
 /**
  * The instruments of one client: meter and tracer named `memcas`, from the
- * given providers or the global API. With no SDK registered they are the
- * API's no-ops. Clients on the same Meter share instruments and tallies.
+ * given providers or the global API. Clients on the same Meter share
+ * instruments and tallies.
+ *
+ * An SDK registered globally after the client was made is picked up: the
+ * tracer is the API's proxy, which delegates once a TracerProvider is
+ * registered; the metrics API has no proxy, so until a MeterProvider is
+ * registered each use of {@link Telemetry.metrics} asks the API whether one is
+ * now (one global lookup, in place of the clock reads an unrecorded operation
+ * no longer makes). Once one is, the client's instruments are made on it,
+ * counts so far carry over, and the lookups stop.
  */
 export class Telemetry {
   /** The tracer. */
@@ -196,18 +69,23 @@ export class Telemetry {
   readonly traceOperations: boolean;
   /** Whether each memcached operation records its duration. */
   readonly measureOperations: boolean;
-  /** The instruments, shared by every client on the same Meter. */
-  readonly metrics: Instruments;
+  /** The instruments in use once settled: the given provider's, or the global SDK's. */
+  private settled: Instruments | undefined;
+  /** Until then: no-op instruments with this client's own tallies. */
+  private readonly early: Instruments | undefined;
+  /** The global MeterProvider seen while none was registered (the API's no-op). */
+  private readonly unregistered: MeterProvider | undefined;
 
   /** @param options - providers and switches */
   constructor(options: TelemetryOptions = {}) {
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('memcas', VERSION);
-    let shared = SHARED.get(meter);
-    if (!shared) {
-      shared = new Instruments(meter);
-      SHARED.set(meter, shared);
+    const provider = options.meterProvider ?? metrics.getMeterProvider();
+    const meter = provider.getMeter('memcas', VERSION);
+    if (options.meterProvider !== undefined || meter !== createNoopMeter()) {
+      this.settled = instrumentsFor(meter);
+    } else {
+      this.early = new Instruments(meter);
+      this.unregistered = provider;
     }
-    this.metrics = shared;
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
       'memcas',
       VERSION,
@@ -216,20 +94,36 @@ export class Telemetry {
     this.measureOperations = options.measureOperations ?? true;
   }
 
+  /** The instruments: the SDK's, or no-ops (with live tallies) while no SDK is registered. */
+  get metrics(): Instruments {
+    return this.settled ?? this.settle();
+  }
+
+  private settle(): Instruments {
+    const early = this.early as Instruments;
+    const provider = metrics.getMeterProvider();
+    if (provider === this.unregistered) return early;
+    const settled = instrumentsFor(provider.getMeter('memcas', VERSION));
+    settled.absorb(early);
+    this.settled = settled;
+    return settled;
+  }
+
   /** The attribute sets of a node, made once per address so tallies keyed by them add up. */
   node(address: string): NodeAttributes {
-    return this.metrics.node(address);
+    return nodeAttributes(address);
   }
 
   /** Attributes for an update outcome. */
   outcome(outcome: UpdateTelemetryOutcome): Attributes {
-    return this.metrics.outcome(outcome);
+    return outcomeAttributes(outcome);
   }
 
   /** Records a node state change. */
   nodeStateChanged(node: NodeAttributes, state: 'up' | 'down'): void {
-    this.metrics.nodeStateChanges.add(1, node.state(state));
-    this.metrics.nodesDown.add(state === 'down' ? 1 : -1, node.base);
+    const metrics = this.metrics;
+    metrics.nodeStateChanges.add(1, node.state(state));
+    metrics.nodesDown.add(state === 'down' ? 1 : -1, node.base);
   }
 
   /** Starts a CLIENT span for one operation (only with `traceOperations`). */

@@ -14,7 +14,8 @@ import {
   EVENT_CAS_CONFLICT,
 } from './semconv.js';
 import type { Span } from '@opentelemetry/api';
-import { failSpan, type Telemetry, type UpdateTelemetryOutcome } from './telemetry.js';
+import { failSpan, type Telemetry } from './telemetry.js';
+import type { UpdateTelemetryOutcome } from './instruments.js';
 
 const SPAN_ATTRIBUTES = Object.freeze({ [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED });
 

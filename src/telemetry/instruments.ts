@@ -1,0 +1,153 @@
+import { createNoopMeter, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
+import {
+  ATTR_UPDATE_OUTCOME,
+  DB_CLIENT_OPERATION_DURATION_BUCKETS,
+  METRIC_BACKOFF_DELAY,
+  METRIC_BATCH_SIZE,
+  METRIC_CAS_CONFLICTS,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
+  METRIC_NODE_STATE_CHANGES,
+  METRIC_NODES_DOWN,
+  METRIC_UPDATE_ATTEMPTS,
+  METRIC_UPDATE_DURATION,
+  METRIC_UPDATE_OUTCOMES,
+} from './semconv.js';
+import { observe, Tally } from './tally.js';
+
+/** Every outcome an update can end with. */
+export type UpdateTelemetryOutcome =
+  'created' | 'updated' | 'removed' | 'aborted' | 'exhausted' | 'indeterminate' | 'error';
+
+// memcas-only instruments carry only the attribute that varies: the SDK
+// hashes every attribute set on every record. Made once per process, so
+// tallies keyed by them add up across meters (see Instruments.absorb).
+const OUTCOME_ATTRIBUTES = new Map<UpdateTelemetryOutcome, Attributes>(
+  (
+    ['created', 'updated', 'removed', 'aborted', 'exhausted', 'indeterminate', 'error'] as const
+  ).map((o) => [o, Object.freeze({ [ATTR_UPDATE_OUTCOME]: o })]),
+);
+
+/** Attributes for an update outcome. */
+export function outcomeAttributes(outcome: UpdateTelemetryOutcome): Attributes {
+  return OUTCOME_ATTRIBUTES.get(outcome) as Attributes;
+}
+
+/**
+ * The instruments and tallies of one Meter, shared by every client that uses
+ * it (see {@link instrumentsFor}): several observable callbacks for the same
+ * instrument and attributes would overwrite each other instead of adding up.
+ */
+export class Instruments {
+  /**
+   * False on the API's no-op meter: nothing recorded reaches an SDK, so
+   * callers may skip the work of measuring (reading the clock).
+   */
+  readonly live: boolean;
+  /** `db.client.operation.duration`. */
+  readonly operationDuration: Histogram;
+  /** CAS conflicts, tallied here and read by an observable counter. */
+  readonly conflicts = new Tally();
+  /** Attempts per update. */
+  readonly updateAttempts: Histogram;
+  /** Update outcomes, tallied. */
+  readonly updateOutcomes = new Tally();
+  /** Update duration. */
+  readonly updateDuration: Histogram;
+  /** Backoff delays. */
+  readonly backoffDelay: Histogram;
+  /** Combined batch sizes. */
+  readonly batchSize: Histogram;
+  /** Node state changes, tallied. */
+  readonly nodeStateChanges = new Tally();
+  /** Nodes currently down, tallied (+1 / -1). */
+  readonly nodesDown = new Tally();
+
+  /** @param meter - where the instruments are made; use {@link instrumentsFor} to share them */
+  constructor(meter: Meter) {
+    this.live = meter !== createNoopMeter();
+    this.operationDuration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      description: 'Duration of memcached operations.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
+    });
+    observe(
+      meter,
+      'counter',
+      METRIC_CAS_CONFLICTS,
+      'CAS writes (cas, add, CAS delete) that lost a race.',
+      '{conflict}',
+      this.conflicts,
+    );
+    this.updateAttempts = meter.createHistogram(METRIC_UPDATE_ATTEMPTS, {
+      description: 'Attempts made by one update() call.',
+      unit: '{attempt}',
+      advice: { explicitBucketBoundaries: [1, 2, 3, 5, 10, 20, 50, 100] },
+    });
+    observe(
+      meter,
+      'counter',
+      METRIC_UPDATE_OUTCOMES,
+      'update() calls by outcome.',
+      '{call}',
+      this.updateOutcomes,
+    );
+    this.updateDuration = meter.createHistogram(METRIC_UPDATE_DURATION, {
+      description: 'Duration of update() calls, retries and backoff included.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
+    });
+    this.backoffDelay = meter.createHistogram(METRIC_BACKOFF_DELAY, {
+      description: 'Delay chosen by the backoff policy after a conflict.',
+      unit: 's',
+      advice: {
+        explicitBucketBoundaries: [0, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      },
+    });
+    // No attributes: one set of attributes fewer to hash per batch.
+    this.batchSize = meter.createHistogram(METRIC_BATCH_SIZE, {
+      description: 'update() calls combined into one read and one write.',
+      unit: '{call}',
+      advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64, 128] },
+    });
+    observe(
+      meter,
+      'counter',
+      METRIC_NODE_STATE_CHANGES,
+      'Nodes marked down or back up.',
+      '{change}',
+      this.nodeStateChanges,
+    );
+    observe(
+      meter,
+      'updown',
+      METRIC_NODES_DOWN,
+      'Nodes currently marked down.',
+      '{node}',
+      this.nodesDown,
+    );
+  }
+
+  /**
+   * Takes over the counts of a client's instruments from before an SDK was
+   * registered: counters count from the client's start, and a node marked
+   * down then is still down now.
+   */
+  absorb(early: Instruments): void {
+    this.conflicts.absorb(early.conflicts);
+    this.updateOutcomes.absorb(early.updateOutcomes);
+    this.nodeStateChanges.absorb(early.nodeStateChanges);
+    this.nodesDown.absorb(early.nodesDown);
+  }
+}
+
+const SHARED = new WeakMap<Meter, Instruments>();
+
+/** The instruments of a Meter, made on its first use and shared by every client on it. */
+export function instrumentsFor(meter: Meter): Instruments {
+  let shared = SHARED.get(meter);
+  if (!shared) {
+    shared = new Instruments(meter);
+    SHARED.set(meter, shared);
+  }
+  return shared;
+}
