@@ -6,7 +6,7 @@ import {
   type Topology,
 } from '../cluster/index.js';
 import { nodeBackend } from '../protocol/index.js';
-import { OperationObserver, type Telemetry } from '../telemetry/index.js';
+import { BatchSizing, OperationObserver, type Telemetry } from '../telemetry/index.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ResolvedServer } from './server-address.js';
 
@@ -16,23 +16,27 @@ export function clusterNode(
   o: ResolvedClientOptions,
   telemetry: Telemetry,
 ): ClusterNode {
+  const observer = new OperationObserver(telemetry, server.address);
   return {
     address: server.address,
     weight: server.weight,
-    observer: new OperationObserver(telemetry, server.address),
-    connect: (observer) =>
-      nodeBackend(
-        server.protocol,
-        {
-          host: server.host,
-          port: server.port,
-          timeoutMs: o.timeoutMs,
-          connectTimeoutMs: o.connectTimeoutMs,
-          maxValueBytes: o.maxValueBytes,
-          credentials: server.credentials ?? o.credentials,
-          tls: o.tls,
-        },
-        o.cluster.retryAfterMs,
+    observer,
+    connect: (health) =>
+      new BatchSizing(
+        nodeBackend(
+          server.protocol,
+          {
+            host: server.host,
+            port: server.port,
+            timeoutMs: o.timeoutMs,
+            connectTimeoutMs: o.connectTimeoutMs,
+            maxValueBytes: o.maxValueBytes,
+            credentials: server.credentials ?? o.credentials,
+            tls: o.tls,
+          },
+          o.cluster.retryAfterMs,
+          health,
+        ),
         observer,
       ),
   };
@@ -58,7 +62,6 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
     o.memory instanceof MemoryStore
       ? o.memory
       : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
-  return new SingleNodeTopology(
-    new ObservedBackend(store, new OperationObserver(telemetry, store.address)),
-  );
+  const observer = new OperationObserver(telemetry, store.address);
+  return new SingleNodeTopology(new BatchSizing(new ObservedBackend(store, observer), observer));
 }

@@ -5,4 +5,5 @@ export { Tally } from './tally.js';
 export { Telemetry, failSpan, type TelemetryOptions } from './telemetry.js';
 export { Instruments, type UpdateTelemetryOutcome } from './instruments.js';
 export { OperationObserver } from './operation-observer.js';
+export { BatchSizing } from './batch-sizing.js';
 export { UpdateTracker } from './update-tracker.js';

@@ -1,28 +1,42 @@
 import type { Span } from '@opentelemetry/api';
 import type { BackendObserver } from '../backend/index.js';
 import type { NodeAttributes } from './node-attributes.js';
+import { DB_OPERATION_BATCH_PREFIX } from './semconv.js';
 import { failSpan, type Telemetry } from './telemetry.js';
 
 /** memcas's operation names as semconv `db.operation.name` values (memcached's own command names). */
 const OPERATION_NAMES: Readonly<Record<string, string>> = {
-  getMany: 'get_multi',
   flush: 'flush_all',
 };
 
+/** A node's `getMany` is a pipeline of quiet gets: a batch of `get`s, in semconv terms. */
+const BATCH_GET = `${DB_OPERATION_BATCH_PREFIX}get`;
+
 /**
- * What `start` hands to `finish`: the start time, and the span when
- * operations are traced; nothing when there is nothing to record.
+ * What `start` hands to `finish`: nothing when there is nothing to record;
+ * the start time; or, for a traced operation or a batch, the start time with
+ * the span and the operation's name.
  */
-type Token = undefined | number | { readonly started: number; readonly span: Span };
+type Token =
+  | undefined
+  | number
+  | { readonly started: number; readonly span: Span | undefined; readonly name: string };
 
 /**
  * Times every operation of one node into `db.client.operation.duration`
  * (unless `measureOperations` is off or no SDK is registered), traces it (with `traceOperations`),
  * and counts CAS races as conflicts: an outcome, not an error. Attribute sets are made once per node
  * and operation, so recording allocates nothing extra.
+ *
+ * A `getMany` sends one quiet get per key, so per the database conventions
+ * it is a batch: `db.operation.name` is `BATCH get`, and its span carries
+ * `db.operation.batch.size`; a `getMany` of one key on this node is a plain
+ * `get`. The size comes from {@link BatchSizing}, which wraps the node's backend.
  */
 export class OperationObserver implements BackendObserver {
   private readonly attributes: NodeAttributes;
+  /** Keys of the `getMany` being started on this node; set only during that call. */
+  private batchSize: number | undefined;
 
   /** @param telemetry - the client's instruments @param address - the node */
   constructor(
@@ -32,13 +46,29 @@ export class OperationObserver implements BackendObserver {
     this.attributes = telemetry.node(address);
   }
 
+  /**
+   * Says how many keys the `getMany` about to start has (`undefined` once it
+   * has started). The backend calls `start` synchronously inside `getMany`.
+   */
+  sizeBatch(size: number | undefined): void {
+    this.batchSize = size;
+  }
+
   start(op: string): Token {
-    const span = this.telemetry.operationSpan(this.attributes, OPERATION_NAMES[op] ?? op);
-    if (span) return { started: performance.now(), span };
+    let name = OPERATION_NAMES[op] ?? op;
+    let size: number | undefined;
+    if (op === 'getMany') {
+      size = this.batchSize;
+      // One key is one operation, not a batch (semconv).
+      name = size === 1 ? 'get' : BATCH_GET;
+    }
+    const span = this.telemetry.operationSpan(this.attributes, name, size === 1 ? undefined : size);
     // With no SDK to record into, skip the clock reads.
-    return this.telemetry.measureOperations && this.telemetry.metrics.live
-      ? performance.now()
-      : undefined;
+    if (span === undefined && !(this.telemetry.measureOperations && this.telemetry.metrics.live)) {
+      return undefined;
+    }
+    const started = performance.now();
+    return span === undefined && op !== 'getMany' ? started : { started, span, name };
   }
 
   finish(op: string, token: unknown, error: unknown): void {
@@ -46,13 +76,13 @@ export class OperationObserver implements BackendObserver {
     if (t === undefined) return;
     if (this.telemetry.measureOperations) {
       const started = typeof t === 'number' ? t : t.started;
-      const name = OPERATION_NAMES[op] ?? op;
+      const name = typeof t === 'number' ? (OPERATION_NAMES[op] ?? op) : t.name;
       const seconds = (performance.now() - started) / 1000;
       const attributes =
         error === undefined ? this.attributes.op(name) : this.attributes.failed(name, error);
       this.telemetry.metrics.operationDuration.record(seconds, attributes);
     }
-    if (typeof t === 'number') return;
+    if (typeof t === 'number' || t.span === undefined) return;
     if (error === undefined) t.span.end();
     else failSpan(t.span, error);
   }

@@ -9,6 +9,10 @@ export const ATTR_DB_SYSTEM_NAME = 'db.system.name';
 export const DB_SYSTEM_NAME_VALUE_MEMCACHED = 'memcached';
 /** semconv: the operation, e.g. `get`, `cas`. */
 export const ATTR_DB_OPERATION_NAME = 'db.operation.name';
+/** semconv: the number of operations in a batch (2 or more), on batch spans only. */
+export const ATTR_DB_OPERATION_BATCH_SIZE = 'db.operation.batch.size';
+/** semconv: `db.operation.name` of a batch whose operations share a name is that name after `BATCH `. */
+export const DB_OPERATION_BATCH_PREFIX = 'BATCH ';
 /** semconv: the node's host. */
 export const ATTR_SERVER_ADDRESS = 'server.address';
 /** semconv: the node's port. */

@@ -10,7 +10,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from './semconv.js';
+import { ATTR_DB_OPERATION_BATCH_SIZE, ATTR_ERROR_TYPE } from './semconv.js';
 import { VERSION } from './version.js';
 import { errorType, nodeAttributes, type NodeAttributes } from './node-attributes.js';
 import {
@@ -126,13 +126,17 @@ export class Telemetry {
     metrics.nodesDown.add(state === 'down' ? 1 : -1, node.base);
   }
 
-  /** Starts a CLIENT span for one operation (only with `traceOperations`). */
-  operationSpan(node: NodeAttributes, op: string): Span | undefined {
+  /**
+   * Starts a CLIENT span for one operation (only with `traceOperations`);
+   * `batchSize` for a batch of 2 or more operations.
+   */
+  operationSpan(node: NodeAttributes, op: string, batchSize?: number): Span | undefined {
     if (!this.traceOperations) return undefined;
-    return this.tracer.startSpan(`${op} memcached`, {
-      kind: SpanKind.CLIENT,
-      attributes: node.op(op),
-    });
+    const attributes =
+      batchSize === undefined
+        ? node.op(op)
+        : { ...node.op(op), [ATTR_DB_OPERATION_BATCH_SIZE]: batchSize };
+    return this.tracer.startSpan(`${op} memcached`, { kind: SpanKind.CLIENT, attributes });
   }
 }
 
