@@ -157,4 +157,6 @@ export {
   isRetryExhaustedError,
   InvalidArgumentError,
   isInvalidArgumentError,
+  UnsupportedOperationError,
+  isUnsupportedOperationError,
 } from './errors/index.js';

@@ -18,3 +18,7 @@ export { CasConflictError, isCasConflictError, type ConflictKind } from './cas-c
 export { RetryExhaustedError, isRetryExhaustedError } from './retry-exhausted-error.js';
 export { AuthenticationError, isAuthenticationError } from './authentication-error.js';
 export { InvalidArgumentError, isInvalidArgumentError } from './invalid-argument-error.js';
+export {
+  UnsupportedOperationError,
+  isUnsupportedOperationError,
+} from './unsupported-operation-error.js';

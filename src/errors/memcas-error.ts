@@ -13,7 +13,8 @@ export type MemcasErrorCode =
   | 'CAS_CONFLICT'
   | 'PROTOCOL_ERROR'
   | 'CLIENT_CLOSED'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'UNSUPPORTED';
 
 /** Options shared by every memcas error constructor. */
 export interface MemcasErrorOptions {
