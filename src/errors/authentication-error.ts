@@ -25,5 +25,8 @@ export class AuthenticationError extends MemcasError {
   }
 }
 
-/** True when `err` is an {@link AuthenticationError} (checked by code). */
+/**
+ * True when `err` is an {@link AuthenticationError} (checked by code).
+ * @function
+ */
 export const isAuthenticationError = codeGuard<AuthenticationError>('AUTH_FAILED');

@@ -38,5 +38,8 @@ export class CasConflictError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link CasConflictError} (checked by code). */
+/**
+ * True when `err` is a {@link CasConflictError} (checked by code).
+ * @function
+ */
 export const isCasConflictError = codeGuard<CasConflictError>('CAS_CONFLICT');

@@ -12,5 +12,8 @@ export class ClientClosedError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link ClientClosedError} (checked by code). */
+/**
+ * True when `err` is a {@link ClientClosedError} (checked by code).
+ * @function
+ */
 export const isClientClosedError = codeGuard<ClientClosedError>('CLIENT_CLOSED');

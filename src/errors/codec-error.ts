@@ -11,5 +11,8 @@ export class CodecError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link CodecError} (checked by code). */
+/**
+ * True when `err` is a {@link CodecError} (checked by code).
+ * @function
+ */
 export const isCodecError = codeGuard<CodecError>('CODEC_ERROR');

@@ -14,5 +14,8 @@ export class ConnectionError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link ConnectionError} (checked by code). */
+/**
+ * True when `err` is a {@link ConnectionError} (checked by code).
+ * @function
+ */
 export const isConnectionError = codeGuard<ConnectionError>('CONNECTION_FAILED');

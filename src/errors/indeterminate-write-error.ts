@@ -17,5 +17,8 @@ export class IndeterminateWriteError extends MemcasError {
   }
 }
 
-/** True when `err` is an {@link IndeterminateWriteError} (checked by code). */
+/**
+ * True when `err` is an {@link IndeterminateWriteError} (checked by code).
+ * @function
+ */
 export const isIndeterminateWriteError = codeGuard<IndeterminateWriteError>('INDETERMINATE_WRITE');

@@ -16,5 +16,8 @@ function describeKey(key: unknown): string {
   return JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key);
 }
 
-/** True when `err` is an {@link InvalidKeyError} (checked by code). */
+/**
+ * True when `err` is an {@link InvalidKeyError} (checked by code).
+ * @function
+ */
 export const isInvalidKeyError = codeGuard<InvalidKeyError>('INVALID_KEY');

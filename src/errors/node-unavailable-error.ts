@@ -11,5 +11,8 @@ export class NodeUnavailableError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link NodeUnavailableError} (checked by code). */
+/**
+ * True when `err` is a {@link NodeUnavailableError} (checked by code).
+ * @function
+ */
 export const isNodeUnavailableError = codeGuard<NodeUnavailableError>('NODE_UNAVAILABLE');

@@ -15,5 +15,8 @@ export class NonNumericValueError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link NonNumericValueError} (checked by code). */
+/**
+ * True when `err` is a {@link NonNumericValueError} (checked by code).
+ * @function
+ */
 export const isNonNumericValueError = codeGuard<NonNumericValueError>('NOT_NUMERIC');

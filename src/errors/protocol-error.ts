@@ -11,5 +11,8 @@ export class ProtocolError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link ProtocolError} (checked by code). */
+/**
+ * True when `err` is a {@link ProtocolError} (checked by code).
+ * @function
+ */
 export const isProtocolError = codeGuard<ProtocolError>('PROTOCOL_ERROR');

@@ -40,5 +40,8 @@ export class RetryExhaustedError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link RetryExhaustedError} (checked by code). */
+/**
+ * True when `err` is a {@link RetryExhaustedError} (checked by code).
+ * @function
+ */
 export const isRetryExhaustedError = codeGuard<RetryExhaustedError>('RETRY_EXHAUSTED');

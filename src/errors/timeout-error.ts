@@ -11,5 +11,8 @@ export class TimeoutError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link TimeoutError} (checked by code). */
+/**
+ * True when `err` is a {@link TimeoutError} (checked by code).
+ * @function
+ */
 export const isTimeoutError = codeGuard<TimeoutError>('TIMEOUT');

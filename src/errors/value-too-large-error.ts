@@ -21,5 +21,8 @@ export class ValueTooLargeError extends MemcasError {
   }
 }
 
-/** True when `err` is a {@link ValueTooLargeError} (checked by code). */
+/**
+ * True when `err` is a {@link ValueTooLargeError} (checked by code).
+ * @function
+ */
 export const isValueTooLargeError = codeGuard<ValueTooLargeError>('VALUE_TOO_LARGE');
