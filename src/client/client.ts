@@ -341,6 +341,7 @@ export class Client {
     this.closing ??= (async () => {
       await this.updater.close(this.options.drainTimeoutMs);
       await this.topology.close();
+      this.telemetry.close();
     })();
     return this.closing;
   }

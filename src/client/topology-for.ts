@@ -46,7 +46,7 @@ export function clusterNode(
 export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Topology {
   if (o.servers.length > 0) {
     const userListener = o.cluster.onNodeStateChange;
-    return new ClusterTopology(
+    const topology = new ClusterTopology(
       o.servers.map((s) => clusterNode(s, o, telemetry)),
       {
         ...o.cluster,
@@ -57,6 +57,9 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
       },
       o.clock,
     );
+    // Each node's pending requests, read at collection (the embedded store has no connection).
+    telemetry.watch(() => topology.nodes());
+    return topology;
   }
   const store =
     o.memory instanceof MemoryStore

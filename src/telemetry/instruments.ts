@@ -5,6 +5,7 @@ import {
   METRIC_BACKOFF_DELAY,
   METRIC_BATCH_SIZE,
   METRIC_CAS_CONFLICTS,
+  METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
   METRIC_DB_CLIENT_OPERATION_DURATION,
   METRIC_NODE_STATE_CHANGES,
   METRIC_NODES_DOWN,
@@ -12,6 +13,8 @@ import {
   METRIC_UPDATE_DURATION,
   METRIC_UPDATE_OUTCOMES,
 } from './semconv.js';
+import type { Backend } from '../backend/index.js';
+import { nodeAttributes } from './node-attributes.js';
 import { observe, Tally } from './tally.js';
 
 /** Every outcome an update can end with. */
@@ -31,6 +34,9 @@ const OUTCOME_ATTRIBUTES = new Map<UpdateTelemetryOutcome, Attributes>(
 export function outcomeAttributes(outcome: UpdateTelemetryOutcome): Attributes {
   return OUTCOME_ATTRIBUTES.get(outcome) as Attributes;
 }
+
+/** A client's node backends, read at each collection for their pending requests. */
+export type BackendSource = () => Iterable<Backend>;
 
 /**
  * The instruments and tallies of one Meter, shared by every client that uses
@@ -61,6 +67,8 @@ export class Instruments {
   readonly nodeStateChanges = new Tally();
   /** Nodes currently down, tallied (+1 / -1). */
   readonly nodesDown = new Tally();
+  /** The clients whose connections report pending requests. */
+  private readonly backends = new Set<BackendSource>();
 
   /** @param meter - where the instruments are made; use {@link instrumentsFor} to share them */
   constructor(meter: Meter) {
@@ -125,6 +133,31 @@ export class Instruments {
       '{node}',
       this.nodesDown,
     );
+    meter
+      .createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, {
+        description:
+          'Requests written or queued on a memcached node connection and not yet answered.',
+        unit: '{request}',
+      })
+      .addCallback((result) => {
+        // Summed per node over the clients on this meter: one series per node,
+        // as callbacks reporting the same attributes would overwrite each other.
+        const sums = new Map<string, number>();
+        for (const source of this.backends) {
+          for (const b of source()) sums.set(b.address, (sums.get(b.address) ?? 0) + b.pending);
+        }
+        for (const [address, n] of sums) result.observe(n, nodeAttributes(address).pool);
+      });
+  }
+
+  /** Reports the pending requests of a client's backends, until {@link Instruments.unwatch}. */
+  watch(source: BackendSource): void {
+    this.backends.add(source);
+  }
+
+  /** Stops reporting a client's backends (it closed). */
+  unwatch(source: BackendSource): void {
+    this.backends.delete(source);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
+  ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
   ATTR_DB_OPERATION_NAME,
   ATTR_DB_SYSTEM_NAME,
   ATTR_ERROR_TYPE,
@@ -31,6 +32,8 @@ export class NodeAttributes {
   private readonly byState = new Map<string, Attributes>();
   /** Attributes naming the node (and the system). */
   readonly base: Attributes;
+  /** The node's attributes as a connection pool (its `host:port` is the pool name). */
+  readonly pool: Attributes;
 
   /** @param address - `host:port`, or `memory` for the embedded store */
   constructor(address: string) {
@@ -44,6 +47,7 @@ export class NodeAttributes {
           }
         : { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED, [ATTR_SERVER_ADDRESS]: address },
     );
+    this.pool = Object.freeze({ [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: address, ...this.base });
   }
 
   /** Attributes of a successful operation. */

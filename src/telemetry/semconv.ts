@@ -26,6 +26,15 @@ export const DB_CLIENT_OPERATION_DURATION_BUCKETS = Object.freeze([
   0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10,
 ]);
 
+/**
+ * semconv (development): requests pending on a connection pool's open
+ * connections (up-down counter). memcas: requests written or queued on a
+ * node's connection and not yet answered, per node.
+ */
+export const METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS = 'db.client.connection.pending_requests';
+/** semconv (development): the connection pool; memcas: the node's `host:port`. */
+export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.name';
+
 /** CAS writes that lost a race (counter), by node and operation. */
 export const METRIC_CAS_CONFLICTS = 'memcas.cas.conflicts';
 /** Attempts per `update()` call (histogram). */

@@ -16,6 +16,7 @@ import { errorType, nodeAttributes, type NodeAttributes } from './node-attribute
 import {
   Instruments,
   instrumentsFor,
+  type BackendSource,
   outcomeAttributes,
   type UpdateTelemetryOutcome,
 } from './instruments.js';
@@ -75,6 +76,8 @@ export class Telemetry {
   private readonly early: Instruments | undefined;
   /** The global MeterProvider seen while none was registered (the API's no-op). */
   private readonly unregistered: MeterProvider | undefined;
+  /** The client's node backends, for their pending requests. */
+  private backends: BackendSource | undefined;
 
   /** @param options - providers and switches */
   constructor(options: TelemetryOptions = {}) {
@@ -105,8 +108,24 @@ export class Telemetry {
     if (provider === this.unregistered) return early;
     const settled = instrumentsFor(provider.getMeter('memcas', VERSION));
     settled.absorb(early);
+    if (this.backends) settled.watch(this.backends);
     this.settled = settled;
     return settled;
+  }
+
+  /**
+   * Reports the pending requests of the client's memcached nodes in
+   * `db.client.connection.pending_requests`, read at each collection.
+   */
+  watch(backends: BackendSource): void {
+    this.backends = backends;
+    this.settled?.watch(backends);
+  }
+
+  /** The client closed: its nodes are no longer reported. */
+  close(): void {
+    if (this.backends) this.settled?.unwatch(this.backends);
+    this.backends = undefined;
   }
 
   /** The attribute sets of a node, made once per address so tallies keyed by them add up. */

@@ -69,6 +69,7 @@ describe('an SDK registered globally after the client is created', () => {
       '{"memcas.update.outcome":"updated"}': 1,
     });
     expect(Object.keys(sdkFirst).sort()).toEqual([
+      'db.client.connection.pending_requests',
       'db.client.operation.duration',
       'memcas.backoff.delay',
       'memcas.cas.conflicts',

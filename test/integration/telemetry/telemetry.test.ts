@@ -181,10 +181,13 @@ describe('telemetry on real memcached', () => {
     await client.update(SECRET_KEY, () => ({ bad: 1n })).catch(() => undefined);
     await client.get(`${SECRET_KEY}-missing`);
     await client.getMany([SECRET_KEY, `${SECRET_KEY}-2`]);
+    const metrics = (await otel.metrics()).scopeMetrics.flatMap((s) => s.metrics);
+    // The newer instruments are in what is checked.
+    expect(metrics.map((m) => m.descriptor.name)).toContain(
+      'db.client.connection.pending_requests',
+    );
     const exported = JSON.stringify({
-      metrics: (await otel.metrics()).scopeMetrics.map((s) =>
-        s.metrics.map((m) => m.dataPoints.map((p) => p.attributes)),
-      ),
+      metrics: metrics.map((m) => [m.descriptor.name, m.dataPoints.map((p) => p.attributes)]),
       spans: otel.spans().map((s) => ({
         name: s.name,
         attributes: s.attributes,
@@ -193,6 +196,8 @@ describe('telemetry on real memcached', () => {
       })),
     });
     expect(exported.length).toBeGreaterThan(1000);
+    expect(exported).toContain('"db.operation.name":"BATCH get"');
+    expect(exported).toContain('"db.operation.batch.size":2');
     expect(exported).not.toContain('secret');
     expect(exported).not.toContain('4711');
   });
@@ -230,6 +235,75 @@ describe('node health telemetry', () => {
       expect(failed.map((p) => p.attributes['error.type'])).toEqual(['ConnectionError']);
     } finally {
       await watched.close();
+    }
+  });
+});
+
+describe('connection telemetry', () => {
+  it('db.client.connection.pending_requests reports the backlog of a paused node, summed over clients', async () => {
+    const node = cluster.nodes[0]!;
+    const pool = {
+      'db.client.connection.pool.name': node.address,
+      'db.system.name': 'memcached',
+      'server.address': node.host,
+      'server.port': node.port,
+    };
+    // Long timeouts: the requests must wait out the pause, however slow the machine is.
+    const first = createClient({
+      servers: [node.address],
+      meterProvider: otel.meterProvider,
+      timeoutMs: 30_000,
+    });
+    const second = createClient({
+      servers: [node.address],
+      meterProvider: otel.meterProvider,
+      timeoutMs: 30_000,
+    });
+    const pending = async (): Promise<unknown[]> =>
+      (await otel.points('db.client.connection.pending_requests')).map((p) => [
+        p.attributes,
+        p.value,
+      ]);
+    try {
+      await Promise.all([first.ping(), second.ping()]);
+      expect(await pending()).toEqual([[pool, 0]]);
+      await node.pause();
+      const stuck = [
+        ...Array.from({ length: 5 }, (_, i) => first.get(`${SECRET_KEY}-${i}`)),
+        second.set(SECRET_KEY, 1),
+        second.getMany([`${SECRET_KEY}-a`, `${SECRET_KEY}-b`]), // 2 quiet gets and their no-op
+      ].map((p) => p.catch((e: unknown) => e));
+      expect(await pending()).toEqual([[pool, 5 + 1 + 3]]);
+      node.resume();
+      const settled = await Promise.all(stuck);
+      expect(settled.filter((r) => r instanceof Error)).toEqual([]);
+      expect(await pending()).toEqual([[pool, 0]]);
+    } finally {
+      node.resume();
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('a closed client no longer reports its nodes', async () => {
+    const c = createClient({
+      servers: [cluster.nodes[0]!.address],
+      meterProvider: otel.meterProvider,
+    });
+    await c.ping();
+    await client.close();
+    await c.close();
+    const points = await otel.points('db.client.connection.pending_requests');
+    expect(points.map((p) => p.value)).toEqual([]);
+  });
+
+  it('the embedded store has no connection to report', async () => {
+    const embedded = createClient({ meterProvider: otel.meterProvider });
+    await embedded.set('k', 1);
+    try {
+      await client.close();
+      expect(await otel.points('db.client.connection.pending_requests')).toEqual([]);
+    } finally {
+      await embedded.close();
     }
   });
 });
