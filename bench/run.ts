@@ -8,6 +8,7 @@ import {
 } from '../test/helpers/memcached-node.js';
 import { benchContention } from './contention.js';
 import { benchPolicySweep } from './policy-sweep.js';
+import { benchProtocols } from './protocols.js';
 import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
 import { benchTelemetry } from './telemetry.js';
@@ -47,6 +48,12 @@ async function main(): Promise<void> {
       'One node: pairs per second (each pair is a read then a write of one key)',
       1,
       ([n]) => benchSingleNode(n!, seconds),
+    );
+    await section(
+      'protocols',
+      'Protocols on one node: gets+cas pairs per second, and update()',
+      1,
+      ([n]) => benchProtocols(n!, seconds * 3),
     );
     await section(
       'sharding',

@@ -69,8 +69,9 @@ export class Batch<T> {
   /** The call whose asynchronous `fn` is being awaited, and how to stop waiting. */
   private waiting: { readonly call: UpdateCall<T>; readonly release: () => void } | undefined;
   /** Calls whose change is in the write in flight: their settling waits for its answer. */
-  private writing: Set<UpdateCall<T>> | undefined;
-  private held = new Map<UpdateCall<T>, () => void>();
+  private writing: ReadonlyArray<{ readonly call: UpdateCall<T> }> | undefined;
+  /** Settlements that came while their call's write was on the wire (made when needed). */
+  private held: Map<UpdateCall<T>, () => void> | undefined;
   private closing = false;
   /** The last conflict, the cause of a {@link RetryExhaustedError}. */
   private lastConflict: CasConflictError | undefined;
@@ -176,7 +177,8 @@ export class Batch<T> {
     } catch (err) {
       throw new Passthrough(err);
     }
-    this.expire(false);
+    let now = this.clock.now();
+    this.expire(false, now);
     let present = snapshot.present;
     let current = snapshot.value;
     let bytes: Buffer | undefined;
@@ -194,7 +196,7 @@ export class Batch<T> {
     for (const call of [...this.live]) {
       if (!this.live.has(call)) continue;
       // A call whose time ran out while others' functions ran does not start its own.
-      if (this.clock.now() >= call.deadline) {
+      if (now >= call.deadline) {
         this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
         continue;
       }
@@ -202,7 +204,13 @@ export class Batch<T> {
       ran.push(call);
       let next: Next<T> | typeof DROPPED;
       try {
-        next = await this.apply(call, current);
+        const out = this.apply(call, current);
+        if (isPromiseLike(out)) {
+          next = await out;
+          now = this.clock.now();
+        } else {
+          next = out;
+        }
       } catch (err) {
         decide(call, () => call.reject(err, true));
         continue;
@@ -239,6 +247,7 @@ export class Batch<T> {
     if (applied.length === 0) return;
     // A call whose time ran out (or that was aborted) after its fn ran must
     // not be written: the others are applied again to a fresh read.
+    // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
     this.expire(false);
     if (applied.some((a) => !this.live.has(a.call))) {
       // Not a new attempt: the same one, without the calls that left.
@@ -321,7 +330,7 @@ export class Batch<T> {
     applied: ReadonlyArray<{ call: UpdateCall<T> }>,
     attempt: number,
   ): Promise<CasToken | undefined> {
-    this.writing = new Set(applied.map((a) => a.call));
+    this.writing = applied;
     let written;
     let failure: unknown;
     try {
@@ -331,7 +340,7 @@ export class Batch<T> {
     }
     this.writing = undefined;
     const held = this.held;
-    this.held = new Map();
+    this.held = undefined;
     if (written?.kind === 'stored') return written.cas;
     if (failure !== undefined && isIndeterminateWriteError(failure)) {
       // The write may have landed: only calls whose fn may safely run again go on.
@@ -341,7 +350,7 @@ export class Batch<T> {
       }
     }
     // Not written: a call that was aborted or timed out meanwhile settles as it asked.
-    for (const [call, action] of held) this.settle(call, action);
+    for (const [call, action] of held ?? []) this.settle(call, action);
     if (failure !== undefined && !isIndeterminateWriteError(failure))
       throw new Passthrough(failure);
     if (failure !== undefined) {
@@ -377,8 +386,7 @@ export class Batch<T> {
   }
 
   /** Rejects the calls whose time (and, after a conflict, attempts) ran out, or that closing stops. */
-  private expire(afterConflict: boolean): void {
-    const now = this.clock.now();
+  private expire(afterConflict: boolean, now = this.clock.now()): void {
     for (const call of [...this.live]) {
       if (afterConflict && this.closing) {
         this.settle(call, () =>
@@ -415,8 +423,9 @@ export class Batch<T> {
 
   private settle(call: UpdateCall<T>, action: () => void): void {
     if (!this.live.has(call)) return;
-    if (this.writing?.has(call)) {
+    if (this.writing?.some((a) => a.call === call)) {
       // Its change is on the wire: it settles with the write's answer.
+      this.held ??= new Map();
       if (!this.held.has(call)) this.held.set(call, action);
       return;
     }

@@ -50,6 +50,7 @@ export class UpdateCall<T> {
    * @param fulfil - fulfils the caller's promise
    * @param fail - rejects the caller's promise
    * @param observer - told how the call goes
+   * @param onSettled - told once the call has settled (the updater's count of live calls)
    */
   constructor(
     readonly fn: UpdateFn<T>,
@@ -60,6 +61,7 @@ export class UpdateCall<T> {
     private readonly fulfil: (result: UpdateResult<T>) => void,
     private readonly fail: (error: unknown) => void,
     private readonly observer?: CallObserver,
+    private readonly onSettled?: (call: UpdateCall<T>) => void,
   ) {
     this.deadline = started + retry.deadlineMs;
   }
@@ -70,6 +72,7 @@ export class UpdateCall<T> {
     this.settled = true;
     this.observer?.succeeded(result.outcome, result.attempts);
     this.fulfil(result);
+    this.onSettled?.(this);
   }
 
   /**
@@ -82,6 +85,7 @@ export class UpdateCall<T> {
     const reported = this.lostWrite !== undefined && !fromFn ? this.lostWrite : error;
     this.observer?.failed(reported, this.attempts);
     this.fail(reported);
+    this.onSettled?.(this);
   }
 
   /** Notes a conflict this call took part in. */

@@ -81,21 +81,16 @@ export class Updater {
   ): Promise<UpdateResult<T, R>> {
     return new Promise<UpdateResult<T, R>>((resolve, reject) => {
       const started = this.clock.now();
-      const call: UpdateCall<T> = new UpdateCall<T>(
+      const call = new UpdateCall<T>(
         fn as UpdateFn<T>,
         retry,
         options.signal,
         options.idempotent ?? false,
         started,
-        (result) => {
-          this.left(call as UpdateCall<unknown>);
-          resolve(result as UpdateResult<T, R>);
-        },
-        (error) => {
-          this.left(call as UpdateCall<unknown>);
-          reject(error);
-        },
+        resolve as (r: UpdateResult<T>) => void,
+        reject,
         this.telemetry?.call(started),
+        this.left as (call: UpdateCall<T>) => void,
       );
       this.live.add(call as UpdateCall<unknown>);
       if (options.combine ?? this.combineByDefault) {
@@ -137,10 +132,10 @@ export class Updater {
   }
 
   /** A call settled. */
-  private left(call: UpdateCall<unknown>): void {
+  private readonly left = (call: UpdateCall<unknown>): void => {
     this.live.delete(call);
     if (this.live.size === 0) this.drained?.();
-  }
+  };
 
   private runBatch<T>(
     io: UpdateIO<T>,

@@ -2,7 +2,7 @@ import type { CounterRequest, StoredItem, StoreRequest, StoreResult } from '../.
 import { NonNumericValueError, ProtocolError, ValueTooLargeError } from '../../errors/index.js';
 import { MalformedReplyError } from '../malformed-reply-error.js';
 import { NodeBackend } from '../node-backend.js';
-import { metaFlag, type MetaReply } from './meta-reader.js';
+import type { MetaReply } from './meta-reader.js';
 import {
   metaArithmetic,
   metaBare,
@@ -230,24 +230,21 @@ export class MetaBackend extends NodeBackend<MetaReply> {
 }
 
 function item(r: MetaReply, session: number): StoredItem {
-  const flags = Number(metaFlag(r, 'f'));
-  const cas = casOf(r);
-  if (r.value === undefined || !Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) {
+  const flags = r.flags;
+  if (r.value === undefined || flags === undefined || flags > 0xffffffff) {
     throw new MalformedReplyError(`sent a hit without its value or client flags`);
   }
-  return { value: r.value, flags, cas, session };
+  return { value: r.value, flags, cas: casOf(r), session };
 }
 
 function casOf(r: MetaReply): bigint {
-  const c = metaFlag(r, 'c');
-  if (c === undefined || !/^\d{1,20}$/.test(c)) {
-    throw new MalformedReplyError(`sent a reply without a valid CAS (c${c ?? ''})`);
-  }
-  return BigInt(c);
+  if (r.cas === undefined) throw new MalformedReplyError(`sent a ${r.word} reply without its CAS`);
+  return r.cas;
 }
 
 function unexpected(r: MetaReply | undefined, what: string): MalformedReplyError {
   return new MalformedReplyError(
-    `answered ${what} with ${r === undefined ? 'nothing' : [r.word, ...r.tokens].join(' ')}`,
+    `answered ${what} with ${r === undefined ? 'nothing' : [r.word, ...r.tokens].join(' ')}` +
+      (r?.opaque === undefined ? '' : ` (opaque ${r.opaque})`),
   );
 }

@@ -5,13 +5,26 @@ import type { Reply, ReplyReader } from '../transport.js';
 export interface MetaReply extends Reply {
   /** The first word: `VA`, `HD`, `EN`, `NS`, `EX`, `NF`, `MN`, `OK`, `END`, `STAT`, `VERSION`, `STORED`, `ERROR`, `CLIENT_ERROR`, `SERVER_ERROR`. */
   readonly word: string;
-  /** The rest of the line, split at spaces (for `VA`, the size first). */
+  /** The rest of the line, split at spaces, for the classic lines (`STAT`, `VERSION`, errors); empty for meta replies, whose flags are parsed below. */
   readonly tokens: readonly string[];
   /** The data block of a `VA` reply (a view into the socket chunk). */
   readonly value: Buffer | undefined;
   /** The `O` flag, when the reply has one. */
   readonly opaque: number | undefined;
+  /** The `c` flag (the item's CAS), when the reply has one. */
+  readonly cas: bigint | undefined;
+  /** The `f` flag (the client flags), when the reply has one. */
+  readonly flags: number | undefined;
 }
+
+/** The two-letter words of meta replies, by their two bytes. */
+const META_WORDS = new Map<number, string>(
+  ['VA', 'HD', 'EN', 'NS', 'EX', 'NF', 'MN'].map((w) => [
+    (w.charCodeAt(0) << 8) | w.charCodeAt(1),
+    w,
+  ]),
+);
+const EMPTY: readonly string[] = Object.freeze([]);
 
 /** Words a meta client may be answered with. */
 const WORDS = new Set([
@@ -84,23 +97,54 @@ export class MetaReader implements ReplyReader<MetaReply> {
         break;
       }
       if (eol === offset || buf[eol - 1] !== CR) throw notMeta(buf.subarray(offset));
-      const line = buf.toString('latin1', offset, eol - 1);
-      const space = line.indexOf(' ');
-      const word = space < 0 ? line : line.slice(0, space);
-      if (!WORDS.has(word)) throw notMeta(buf.subarray(offset));
-      const tokens = space < 0 ? [] : line.slice(space + 1).split(' ');
-      if (word !== 'VA') {
-        onReply({ word, tokens, value: undefined, opaque: opaqueOf(tokens) });
+      const end = eol - 1;
+      const meta =
+        end - offset >= 2 && (end - offset === 2 || buf[offset + 2] === 0x20)
+          ? META_WORDS.get(((buf[offset] as number) << 8) | (buf[offset + 1] as number))
+          : undefined;
+      if (meta === undefined) {
+        // A classic line: rare (stats, version, errors, the login), parsed as text.
+        const line = buf.toString('latin1', offset, end);
+        const space = line.indexOf(' ');
+        const word = space < 0 ? line : line.slice(0, space);
+        if (!WORDS.has(word)) throw notMeta(buf.subarray(offset));
+        const tokens = space < 0 ? EMPTY : line.slice(space + 1).split(' ');
+        onReply({
+          word,
+          tokens,
+          value: undefined,
+          opaque: undefined,
+          cas: undefined,
+          flags: undefined,
+        });
         offset = eol + 1;
         continue;
       }
-      const size = Number(tokens[0]);
-      if (!/^\d+$/.test(tokens[0] ?? '') || !Number.isSafeInteger(size)) {
-        throw new MalformedReplyError(`sent a VA reply with the size ${JSON.stringify(tokens[0])}`);
+      const f = parseFlags(buf, offset + 2, end, meta === 'VA');
+      if (meta !== 'VA') {
+        onReply({
+          word: meta,
+          tokens: EMPTY,
+          value: undefined,
+          opaque: f.opaque,
+          cas: f.cas,
+          flags: f.flags,
+        });
+        offset = eol + 1;
+        continue;
       }
+      const size = f.size;
       const start = eol + 1;
       if (size > this.maxValueBytes) {
-        onReply({ word, tokens, value: undefined, opaque: opaqueOf(tokens), oversize: size });
+        onReply({
+          word: meta,
+          tokens: EMPTY,
+          value: undefined,
+          opaque: f.opaque,
+          cas: f.cas,
+          flags: f.flags,
+          oversize: size,
+        });
         const available = buf.length - start;
         if (available >= size + 2) {
           offset = start + size + 2;
@@ -117,7 +161,14 @@ export class MetaReader implements ReplyReader<MetaReply> {
       if (buf[start + size] !== CR || buf[start + size + 1] !== LF) {
         throw new MalformedReplyError(`sent a ${size}-byte value not followed by CRLF`);
       }
-      onReply({ word, tokens, value: buf.subarray(start, start + size), opaque: opaqueOf(tokens) });
+      onReply({
+        word: meta,
+        tokens: EMPTY,
+        value: buf.subarray(start, start + size),
+        opaque: f.opaque,
+        cas: f.cas,
+        flags: f.flags,
+      });
       offset = start + size + 2;
     }
     if (offset < buf.length) {
@@ -128,23 +179,78 @@ export class MetaReader implements ReplyReader<MetaReply> {
   }
 }
 
-/** The `O` flag of a reply, as a number. */
-function opaqueOf(tokens: readonly string[]): number | undefined {
-  for (const t of tokens) {
-    if (t.charCodeAt(0) !== 0x4f /* O */) continue;
-    const n = Number.parseInt(t.slice(1), 16);
-    if (!Number.isInteger(n) || t.length !== 9) {
-      throw new MalformedReplyError(`sent the opaque ${JSON.stringify(t)}, not one memcas sent`);
-    }
-    return n;
-  }
-  return undefined;
+/** The flags memcas reads from a meta reply line, parsed from its bytes. */
+interface Flags {
+  size: number;
+  opaque: number | undefined;
+  cas: bigint | undefined;
+  flags: number | undefined;
 }
 
-/** The value of flag `name` in a reply's tokens (`c123` → `'123'`). */
-export function metaFlag(reply: MetaReply, name: string): string | undefined {
-  for (const t of reply.tokens) if (t[0] === name) return t.slice(1);
-  return undefined;
+/**
+ * Reads the flags of a meta reply line between `from` and `end` (for `VA`,
+ * the value size first) straight from the bytes: no string per reply.
+ */
+function parseFlags(buf: Buffer, from: number, end: number, sized: boolean): Flags {
+  const out: Flags = { size: -1, opaque: undefined, cas: undefined, flags: undefined };
+  let i = from;
+  let first = sized;
+  while (i < end) {
+    if (buf[i] === 0x20) {
+      i++;
+      continue;
+    }
+    const tokenStart = i;
+    while (i < end && buf[i] !== 0x20) i++;
+    const name = buf[tokenStart] as number;
+    if (first) {
+      out.size = digits(buf, tokenStart, i, 'a value size');
+      first = false;
+    } else if (name === 0x63 /* c */) {
+      out.cas = BigInt(digits(buf, tokenStart + 1, i, 'a CAS', true));
+    } else if (name === 0x66 /* f */) {
+      out.flags = digits(buf, tokenStart + 1, i, 'client flags');
+    } else if (name === 0x4f /* O */) {
+      out.opaque = hex8(buf, tokenStart + 1, i);
+    }
+  }
+  if (sized && out.size < 0) throw new MalformedReplyError('sent a VA reply without a size');
+  return out;
+}
+
+/** A decimal number in `buf[from, to)`; as a string when `big` (a CAS may pass 2^53). */
+function digits(buf: Buffer, from: number, to: number, what: string): number;
+function digits(buf: Buffer, from: number, to: number, what: string, big: true): string;
+function digits(buf: Buffer, from: number, to: number, what: string, big = false): number | string {
+  if (to <= from || to - from > 20) throw badNumber(buf, from, to, what);
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = (buf[i] as number) - 0x30;
+    if (d < 0 || d > 9) throw badNumber(buf, from, to, what);
+    n = n * 10 + d;
+  }
+  if (big) return n <= Number.MAX_SAFE_INTEGER ? String(n) : buf.toString('latin1', from, to);
+  if (!Number.isSafeInteger(n)) throw badNumber(buf, from, to, what);
+  return n;
+}
+
+/** The 8 hex digits of an opaque memcas sent. */
+function hex8(buf: Buffer, from: number, to: number): number {
+  if (to - from !== 8) throw badNumber(buf, from - 1, to, 'an opaque memcas sent');
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = buf[i] as number;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) throw badNumber(buf, from - 1, to, 'an opaque memcas sent');
+    n = n * 16 + d;
+  }
+  return n;
+}
+
+function badNumber(buf: Buffer, from: number, to: number, what: string): MalformedReplyError {
+  return new MalformedReplyError(
+    `sent ${JSON.stringify(buf.toString('latin1', from, Math.min(to, from + 40)))} where ${what} belongs`,
+  );
 }
 
 /** The error for bytes that are not a meta reply, naming what they look like. */
