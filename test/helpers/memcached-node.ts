@@ -59,7 +59,8 @@ function answers(port: number, timeoutMs: number): Promise<boolean> {
     sock.setTimeout(timeoutMs, () => done(false));
     sock.once('error', () => done(false));
     sock.once('connect', () => sock.write('version\r\n'));
-    sock.once('data', (d) => done(d.toString().startsWith('VERSION')));
+    // A node with ASCII authentication (-Y) answers before a login, refusing.
+    sock.once('data', (d) => done(/^(VERSION|CLIENT_ERROR unauthenticated)/.test(d.toString())));
   });
 }
 
