@@ -34,9 +34,12 @@ async function roundTrip(options: ClientOptions): Promise<void> {
 }
 
 describe('TLS', () => {
-  it('with the right CA, every operation works over TLS', async () => {
-    await roundTrip({ servers: [tlsNode.address], tls: { ca: pki.ca } });
-  });
+  it.each(['binary', 'meta'] as const)(
+    'with the right CA, every operation works over TLS (%s)',
+    async (protocol) => {
+      await roundTrip({ servers: [tlsNode.address], tls: { ca: pki.ca }, protocol });
+    },
+  );
 
   it('TLS and SASL together work', async () => {
     await roundTrip({
@@ -47,17 +50,24 @@ describe('TLS', () => {
     });
   });
 
-  it('a server whose certificate does not verify is refused with a clear error', async () => {
-    const client = createClient({ servers: [tlsNode.address], tls: { ca: pki.otherCa } });
-    try {
-      const err = await client.get('k').catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ConnectionError);
-      expect((err as Error).message).toMatch(/certificate/i);
-      expect((err as Error).message).toContain(tlsNode.address);
-    } finally {
-      await client.close();
-    }
-  });
+  it.each(['binary', 'meta'] as const)(
+    'a server whose certificate does not verify is refused with a clear error (%s)',
+    async (protocol) => {
+      const client = createClient({
+        servers: [tlsNode.address],
+        tls: { ca: pki.otherCa },
+        protocol,
+      });
+      try {
+        const err = await client.get('k').catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConnectionError);
+        expect((err as Error).message).toMatch(/certificate/i);
+        expect((err as Error).message).toContain(tlsNode.address);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
   it('a TLS client against a plain server fails clearly, within the connect timeout', async () => {
     const client = createClient({
