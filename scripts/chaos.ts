@@ -4,13 +4,13 @@
  * nodes, then every call's outcome is checked against what the nodes hold.
  * Prints the table as markdown; exits 1 when a violation was found.
  *
- * usage: npm run chaos -- [--seconds 60] [--workers 3] [--seed 1] [--protocol binary] [--no-faults]
+ * usage: npm run chaos -- [--seconds 60] [--workers 3] [--seed 1] [--protocol meta|binary|text] [--no-faults]
  *
- * `--protocol` is passed to `createClient` only when given (binary is the
- * default today). Once the meta and text protocols exist, the run without
- * `--protocol` is to iterate over every protocol, one table each.
+ * Without `--protocol` it runs once per protocol memcas speaks, one table
+ * each, `--seconds` each.
  */
 import { parseArgs } from 'node:util';
+import { PROTOCOLS } from '../src/protocol/index.js';
 import { chaosTable, runChaos } from '../test/helpers/chaos-check.js';
 
 const { values } = parseArgs({
@@ -30,13 +30,18 @@ function count(name: string, value: string): number {
   return n;
 }
 
-const report = await runChaos({
-  durationMs: count('seconds', values.seconds) * 1000,
-  workers: Math.round(count('workers', values.workers)),
-  seed: Math.round(count('seed', values.seed)),
-  ...(values.protocol === undefined ? {} : { protocol: values.protocol }),
-  ...(values['no-faults'] ? { faults: {} } : {}),
-  log: (line) => console.error(`[chaos] ${line}`),
-});
-console.log(chaosTable(report));
-process.exitCode = report.problems.length === 0 ? 0 : 1;
+const protocols = values.protocol === undefined ? PROTOCOLS : [values.protocol];
+let problems = 0;
+for (const protocol of protocols) {
+  const report = await runChaos({
+    durationMs: count('seconds', values.seconds) * 1000,
+    workers: Math.round(count('workers', values.workers)),
+    seed: Math.round(count('seed', values.seed)),
+    protocol,
+    ...(values['no-faults'] ? { faults: {} } : {}),
+    log: (line) => console.error(`[chaos] ${line}`),
+  });
+  console.log(chaosTable(report));
+  problems += report.problems.length;
+}
+process.exitCode = problems === 0 ? 0 : 1;
