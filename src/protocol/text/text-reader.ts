@@ -147,7 +147,7 @@ export class TextReader implements ReplyReader<TextReply> {
     const end = offset + this.needed;
     if (buf[end - 2] !== CR || buf[end - 1] !== LF) {
       throw new MalformedReplyError(
-        `sent a value for ${JSON.stringify(h.key)} longer than the ${h.bytes} bytes its VALUE line announced`,
+        `sent a value for ${JSON.stringify(h.key)} that does not end after the ${h.bytes} bytes its VALUE line announced`,
       );
     }
     if (!h.skipped) {
@@ -214,7 +214,9 @@ export class TextReader implements ReplyReader<TextReply> {
       );
     }
     if (s1 - from > MAX_KEY_BYTES) {
-      throw new MalformedReplyError(`sent a VALUE for a ${s1 - from}-byte key (memcached's keys are at most ${MAX_KEY_BYTES})`);
+      throw new MalformedReplyError(
+        `sent a VALUE for a ${s1 - from}-byte key (memcached's keys are at most ${MAX_KEY_BYTES})`,
+      );
     }
     const s3 = spaceIn(buf, s2 + 1, end);
     const flags = decimal(buf, s1 + 1, s2, 'client flags', 0xffffffff);
@@ -244,7 +246,10 @@ export class TextReader implements ReplyReader<TextReply> {
   private statLine(word: string, rest: string, length: number): void {
     if (this.gathering === 'values') throw outOfPlace(word, 'get');
     const space = rest.indexOf(' ');
-    if (space <= 0) throw new MalformedReplyError(`sent the stat line ${JSON.stringify(`STAT ${rest}`)}`);
+    if (space <= 0)
+      throw new MalformedReplyError(
+        `sent the stat line ${JSON.stringify(`STAT ${rest}`)} without a value`,
+      );
     this.statsBytes += length;
     if (this.stats.length >= MAX_STATS || this.statsBytes > MAX_STATS_BYTES) {
       throw new MalformedReplyError(

@@ -57,8 +57,4 @@ export interface TextEndReply extends Reply {
  * told apart by `word` (`NUMBER` for the bare number of `incr`/`decr`).
  */
 export type TextReply =
-  | TextWordReply
-  | TextNumberReply
-  | TextVersionReply
-  | TextErrorReply
-  | TextEndReply;
+  TextWordReply | TextNumberReply | TextVersionReply | TextErrorReply | TextEndReply;
