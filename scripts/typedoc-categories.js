@@ -1,22 +1,32 @@
 // @ts-check
 /**
- * A typedoc plugin that puts every export of the API reference in the
- * category of the folder it is defined in: src/<concern>/ is one concern
- * (see docs/architecture.md), so the folder already says where a reader looks
- * for it. A `@category` tag in the source wins; an export whose folder has no
- * category here is a warning, which `npm run docs` treats as an error.
+ * A typedoc plugin that arranges the API reference for a reader:
+ *
+ * - every export goes in the category of the folder it is defined in:
+ *   src/<concern>/ is one concern (see docs/architecture.md), so the folder
+ *   already says where a reader looks for it. A `@category` tag in the source
+ *   wins; an export whose folder has no category here is a warning, which
+ *   `npm run docs` treats as an error.
+ * - the guides (docs/*.md) come first, in the order the README's Guides
+ *   section lists them; a guide it does not list is a warning too.
  */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Comment, CommentTag, Converter } from 'typedoc';
 
-/** The category of the guides (typedoc.json's projectDocuments). */
+/** The category of the guides. */
 export const GUIDES = 'Guides';
 
-/** src/<folder>/ → category, listed in the order the reference shows them. */
-/** @type {Readonly<Record<string, string>>} */
+/**
+ * src/<folder>/ → category. typedoc.json's categoryOrder orders them.
+ * @type {Readonly<Record<string, string>>}
+ */
 export const CATEGORY_BY_FOLDER = Object.freeze({
   client: 'Client',
   keys: 'Client',
   clock: 'Client',
+  // Which protocol a node is spoken to in is a client option.
+  protocol: 'Client',
   txn: 'Transactions',
   backoff: 'Backoff policies',
   errors: 'Errors',
@@ -24,16 +34,25 @@ export const CATEGORY_BY_FOLDER = Object.freeze({
   codec: 'Codecs',
   telemetry: 'Telemetry',
   backend: 'Embedded store',
-  // Which protocol a node is spoken to in is a client option.
-  protocol: 'Client',
 });
 
-/** Exports read where they are used rather than where they are defined. */
-/** @type {Readonly<Record<string, string>>} */
+/**
+ * Exports read where they are used rather than where they are defined.
+ * @type {Readonly<Record<string, string>>}
+ */
 const CATEGORY_BY_NAME = Object.freeze({
   // gets() hands it out and cas() takes it back; the cluster only checks it.
   CasToken: 'Client',
 });
+
+/**
+ * The docs/*.md file names the README's "## Guides" section links to, in order.
+ * @param {string} readme
+ */
+function guidesOrder(readme) {
+  const section = /^## Guides\n([\s\S]*?)(?=^## )/m.exec(readFileSync(readme, 'utf8'))?.[1] ?? '';
+  return [...section.matchAll(/\]\(docs\/([\w.-]+\.md)\)/g)].map((m) => m[1]);
+}
 
 /** @param {import('typedoc').Application} app */
 export function load(app) {
@@ -56,9 +75,30 @@ export function load(app) {
       const comment = comments.find((c) => c !== undefined) ?? (reflection.comment = new Comment());
       comment.blockTags.push(new CommentTag('@category', [{ kind: 'text', text: category }]));
     }
-    // The guides (projectDocuments) come first, in the order typedoc.json lists them.
-    for (const document of project.documents ?? []) {
-      document.frontmatter.category ??= GUIDES;
+
+    const order = guidesOrder(app.options.getValue('readme'));
+    /** @param {import('typedoc').Reflection} doc */
+    const rank = (doc) => {
+      const file = basename(project.files.getReflectionPath(doc) ?? '');
+      const i = order.indexOf(file);
+      return i === -1 ? order.length : i;
+    };
+    for (const doc of project.documents ?? []) {
+      doc.frontmatter.category ??= GUIDES;
+      if (rank(doc) === order.length) {
+        app.logger.warn(
+          `docs/${basename(project.files.getReflectionPath(doc) ?? doc.name)} is not listed in the README's Guides section, which sets their reading order`,
+        );
+      }
     }
+    // The default sort strategies keep documents in the order they come in.
+    const byRank = (/** @type {import('typedoc').Reflection} */ a, /** @type {typeof a} */ b) =>
+      rank(a) - rank(b);
+    project.documents?.sort(byRank);
+    const all = project.childrenIncludingDocuments ?? [];
+    const docs = all.filter((c) => c.isDocument()).sort(byRank);
+    all.forEach((c, i) => {
+      if (c.isDocument()) all[i] = /** @type {typeof c} */ (docs.shift());
+    });
   });
 }
