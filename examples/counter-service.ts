@@ -11,7 +11,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { abort, createClient, type Client, type ClientOptions } from '../src/index.js';
+import { abort, createClient, type Client, type ClientOptions } from 'memcas';
 import { localCluster } from './lib/local-cluster.js';
 
 const QUOTA = 50;

@@ -4,7 +4,7 @@
  *
  * Run: npx tsx examples/custom-policy.ts
  */
-import { createClient, none, type BackoffInput, type BackoffPolicy } from '../src/index.js';
+import { createClient, none, type BackoffInput, type BackoffPolicy } from 'memcas';
 import { localCluster } from './lib/local-cluster.js';
 
 function fibonacciJitter(capMs = 100): BackoffPolicy {

@@ -6,7 +6,7 @@
  * Run: npx tsx examples/profile-race.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type Client } from '../src/index.js';
+import { createClient, type Client } from 'memcas';
 import { localCluster } from './lib/local-cluster.js';
 
 interface Profile {

@@ -5,11 +5,13 @@
  * Run: npx tsx examples/sharded-cluster.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, isNodeUnavailableError } from '../src/index.js';
-import { startMemcached, stopAllMemcached } from '../test/helpers/memcached-node.js';
+import { createClient, isNodeUnavailableError } from 'memcas';
+import { startLocalMemcached, stopLocalMemcached } from './lib/local-memcached.js';
 
 async function main(): Promise<void> {
-  const nodes = await startMemcached(3);
+  // Node failure needs real nodes to kill: there is no embedded-store fallback here.
+  const nodes = await startLocalMemcached(3);
+  console.log(`local memcached: ${nodes.map((n) => n.address).join(', ')}`);
   const store = createClient({
     servers: nodes.map((n) => n.address),
     timeoutMs: 200,
@@ -54,12 +56,11 @@ async function main(): Promise<void> {
     );
   } finally {
     await store.close();
-    await stopAllMemcached();
+    await stopLocalMemcached(nodes);
   }
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  await stopAllMemcached();
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
   process.exitCode = 1;
 });
