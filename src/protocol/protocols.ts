@@ -2,6 +2,7 @@ import type { Backend, BackendObserver } from '../backend/index.js';
 import { BinaryBackend } from './binary/binary-backend.js';
 import type { ConnectionOptions } from './connection.js';
 import { MetaBackend } from './meta/meta-backend.js';
+import { TextBackend } from './text/text-backend.js';
 
 /**
  * The memcached protocols memcas speaks: `'meta'` (memcached ≥ 1.6's
@@ -24,6 +25,7 @@ type BackendFactory = (
 const FACTORIES: Partial<Record<Protocol, BackendFactory>> = {
   binary: (o, retry, observer) => new BinaryBackend(o, retry, observer),
   meta: (o, retry, observer) => new MetaBackend(o, retry, observer),
+  text: (o, retry, observer) => new TextBackend(o, retry, observer),
 };
 
 /**
