@@ -1,6 +1,21 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { Client, ClientOptions } from '../../src/index.js';
 
+/**
+ * What the protocol or path under test cannot do, so the suites assert the
+ * documented refusal there instead of the operation.
+ */
+export interface ContractLimits {
+  /**
+   * The classic text protocol: a CAS-guarded delete (and `update()` returning
+   * `remove`) is refused with code `UNSUPPORTED`, and the token a write hands
+   * back carries no CAS (value 0n), so `cas()` with it is a conflict.
+   */
+  readonly text?: boolean;
+  /** Through a proxy that passes on data commands only (twemproxy): `stats` fails. */
+  readonly proxy?: boolean;
+}
+
 /** Makes a client on the backend under test, with extra options. */
 export type ClientFactory = (options?: ClientOptions) => Client;
 
