@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from '../connection.js';
-import { asciiLogin } from '../meta/meta-transport.js';
+import { asciiLogin } from '../ascii-login.js';
 import { openSocket } from '../open-socket.js';
 import type { Opening, ReplyReader, Transport, TransportEvents } from '../transport.js';
 import { TextReader } from './text-reader.js';
