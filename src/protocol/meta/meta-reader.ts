@@ -46,6 +46,8 @@ const WORDS = new Set([
 ]);
 /** The longest reply line read (memcached's are far shorter; a value never sits on the line). */
 const MAX_LINE = 8192;
+/** The largest item memcached can be configured to hold (`-I 1024m`). */
+const MEMCACHED_MAX_ITEM_BYTES = 1024 * 1024 * 1024;
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -134,6 +136,12 @@ export class MetaReader implements ReplyReader<MetaReply> {
         continue;
       }
       const size = f.size;
+      if (size > MEMCACHED_MAX_ITEM_BYTES) {
+        // No memcached holds that much: skipping it would only wait out the timeout.
+        throw new MalformedReplyError(
+          `sent a VA reply announcing ${size} bytes, more than memcached can hold`,
+        );
+      }
       const start = eol + 1;
       if (size > this.maxValueBytes) {
         onReply({
