@@ -3,7 +3,7 @@
  * `loops` concurrent loops of `update(key, n => n + 1)` over `keys` keys and
  * prints a JSON summary line.
  *
- * usage: update-worker.ts <host:port,...> <keys> <updatesPerLoop | durationMs+"ms"> <loops> [policy] [combine]
+ * usage: update-worker.ts <host:port,...> <keys> <updatesPerLoop | durationMs+"ms"> <loops> [policy] [combine] [protocol]
  * With a duration ("3000ms"), each loop runs until it is over (a throughput
  * measurement); with a count, each loop does that many updates (a correctness test).
  */
@@ -20,6 +20,7 @@ const [
   loopsArg = '4',
   policyName = 'decorrelatedJitter',
   combineArg = 'true',
+  protocol = '',
 ] = process.argv.slice(2);
 const keys = Number(keysArg);
 const durationMs = updatesArg.endsWith('ms') ? Number(updatesArg.slice(0, -2)) : Infinity;
@@ -29,6 +30,7 @@ const policy = policyByName(policyName);
 const client = createClient({
   servers: servers.split(','),
   combineUpdates: combineArg === 'true',
+  ...(protocol === '' ? {} : { protocol: protocol as Memcas.Protocol }),
   retry: { policy, maxAttempts: 10_000, deadlineMs: 120_000 },
 });
 
