@@ -11,7 +11,7 @@ import {
 import type { Credentials } from './credentials.js';
 import { Fifo } from './fifo.js';
 import { MalformedReplyError } from './malformed-reply-error.js';
-import type { Pending, Reply, Transport } from './transport.js';
+import type { Opening, Pending, Reply, Transport } from './transport.js';
 
 /** How to reach one memcached node. */
 export interface ConnectionOptions {
@@ -75,8 +75,8 @@ export class Connection<R extends Reply> {
   private timer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private connectDeadline = 0;
-  /** Opening requests still to be answered. */
-  private opening = 0;
+  /** Opening requests sent and not yet answered, in order. */
+  private opening: Array<Opening<R>> = [];
   private idle: (() => void) | undefined;
 
   /**
@@ -171,7 +171,7 @@ export class Connection<R extends Reply> {
     const opening = this.transport.opening;
     if (opening.length === 0) return this.ready();
     this.state = 'opening';
-    this.opening = opening.length;
+    this.opening = [...opening];
     // The opening requests are requests like any other: their answers are due
     // within timeoutMs (and still within the connect deadline).
     const left = this.connectDeadline - performance.now();
@@ -180,12 +180,16 @@ export class Connection<R extends Reply> {
       this.connectTimer = setTimeout(this.connectTimedOut, this.options.timeoutMs);
       this.connectTimer.unref();
     }
-    socket.write(
-      opening.length === 1
-        ? (opening[0]?.request as Buffer)
-        : Buffer.concat(opening.map((o) => o.request)),
-    );
+    this.sendOpening(opening);
   };
+
+  private sendOpening(steps: ReadonlyArray<Opening<R>>): void {
+    this.socket?.write(
+      steps.length === 1
+        ? (steps[0]?.request as Buffer)
+        : Buffer.concat(steps.map((o) => o.request)),
+    );
+  }
 
   private ready(): void {
     this.state = 'ready';
@@ -236,9 +240,14 @@ export class Connection<R extends Reply> {
       throw new MalformedReplyError(`sent a reply before the connection was open`);
     }
     if (this.state === 'opening') {
-      const step = this.transport.opening[this.transport.opening.length - this.opening];
-      step?.check(r);
-      if (--this.opening === 0) this.ready();
+      const step = this.opening.shift();
+      if (step === undefined) throw new MalformedReplyError('sent a reply to no request');
+      const more = step.check(r);
+      if (more && more.length > 0) {
+        this.opening.push(...more);
+        this.sendOpening(more);
+      }
+      if (this.opening.length === 0) this.ready();
       return;
     }
     const head = this.matchHead(r);
