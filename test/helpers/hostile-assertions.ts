@@ -3,6 +3,7 @@ import {
   AuthenticationError,
   ConnectionError,
   IndeterminateWriteError,
+  NonNumericValueError,
   ProtocolError,
   TimeoutError,
   UnsupportedOperationError,
@@ -67,6 +68,7 @@ export type ErrorClass =
   | typeof ConnectionError
   | typeof AuthenticationError
   | typeof ValueTooLargeError
+  | typeof NonNumericValueError
   | typeof UnsupportedOperationError;
 
 const CODES = new Map<ErrorClass, string>([
@@ -76,6 +78,7 @@ const CODES = new Map<ErrorClass, string>([
   [ConnectionError, 'CONNECTION_FAILED'],
   [AuthenticationError, 'AUTH_FAILED'],
   [ValueTooLargeError, 'VALUE_TOO_LARGE'],
+  [NonNumericValueError, 'NOT_NUMERIC'],
   [UnsupportedOperationError, 'UNSUPPORTED'],
 ]);
 

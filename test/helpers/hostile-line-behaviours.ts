@@ -57,19 +57,19 @@ export const redisError: LineBehaviour = (x) => {
 /** memcached's `ERROR` (what a text-only server says to a command it does not know). */
 export const textError: LineBehaviour = (x) => x.send('ERROR\r\n');
 
-/** A status word memcached does not have (`ZZ`), with the request's opaque. */
+/** A status word memcached does not have (`ZZ`), with the request's opaque (meta). */
 export const unknownStatus: LineBehaviour = (x) => x.send(statusLine('ZZ', x.request));
 
-/** A `VA` whose size is not a number (`VA twelve …`), then a data block. */
+/** A value whose size is not a number (`VA twelve …`, `VALUE k 0 twelve …`), then a data block. */
 export const sizeNotANumber: LineBehaviour = valueReply('twelve', 'hello');
 
-/** A `VA` announcing 100 bytes, then 5 bytes and CRLF, then nothing more on that connection. */
+/** A value announcing 100 bytes, then 5 bytes and CRLF, then nothing more on that connection. */
 export const sizeLargerThanData: LineBehaviour = (x) => {
   valueReply('100', 'hello')(x);
   x.mute();
 };
 
-/** A `VA` announcing 2 bytes, then 5 bytes and CRLF. */
+/** A value announcing 2 bytes, then 5 bytes and CRLF. */
 export const sizeSmallerThanData: LineBehaviour = valueReply('2', 'hello');
 
 /** Size of {@link oversizedValue}'s value: 2 MiB, twice memcached's (and memcas's) default limit. */
@@ -83,26 +83,23 @@ export const OVERSIZED_VALUE_BYTES = 2 * 1024 * 1024;
 export const oversizedValue: LineBehaviour = onlyFor(readsValue, (x) =>
   x.send(
     Buffer.concat([
-      Buffer.from(
-        `${['VA', String(OVERSIZED_VALUE_BYTES), 'c42', 'f0', ...opaqueOf(x.request)].join(' ')}\r\n`,
-        'latin1',
-      ),
+      Buffer.from(valueLine(x, String(OVERSIZED_VALUE_BYTES)), 'latin1'),
       Buffer.alloc(OVERSIZED_VALUE_BYTES, 0x61),
-      Buffer.from('\r\n', 'latin1'),
+      Buffer.from(`\r\n${valueEnd(x)}`, 'latin1'),
     ]),
   ),
 );
 
-/** Size of {@link hugeValue}'s `VA`: 2 GiB, more than any memcached can hold (its -I stops at 1 GiB). */
+/** Size of {@link hugeValue}'s value: 2 GiB, more than any memcached can hold (its -I stops at 1 GiB). */
 export const HUGE_VALUE_BYTES = 2 * 1024 * 1024 * 1024;
 
 /**
- * A `VA` announcing {@link HUGE_VALUE_BYTES}, then the value trickled in
+ * A value announcing {@link HUGE_VALUE_BYTES}, then the value trickled in
  * 16 KiB every 5 ms (for at most 64 MiB) until the client hangs up. A client
  * that buffers it, or allocates what the line asks for, shows in its memory.
  */
 export const hugeValue: LineBehaviour = (x) => {
-  x.send(`${['VA', String(HUGE_VALUE_BYTES), 'c42', 'f0', ...opaqueOf(x.request)].join(' ')}\r\n`);
+  x.send(valueLine(x, String(HUGE_VALUE_BYTES)));
   const chunk = Buffer.alloc(16 * 1024, 0x61);
   x.drip(repeat(chunk, (64 * 1024 * 1024) / chunk.length), 5);
   x.mute();
@@ -132,12 +129,20 @@ export const duplicate: LineBehaviour = (x) => {
   x.send(Buffer.concat([reply, reply]));
 };
 
-/** The line {@link unsolicited} sends first: `HD` with an opaque memcas never sent. */
+/** The line {@link unsolicited} sends a meta client first: `HD` with an opaque memcas never sent. */
 export const UNSOLICITED_LINE = 'HD O7fff0000\r\n';
 
-/** A reply to a request never made ({@link UNSOLICITED_LINE}), then the correct answer, in one write. */
+/** The line {@link unsolicited} sends a text client first (which has no opaques): a `VERSION`. */
+export const UNSOLICITED_TEXT_LINE = 'VERSION 1.6.0-unsolicited\r\n';
+
+/** A reply to a request never made, then the correct answer, in one write. */
 export const unsolicited: LineBehaviour = (x) =>
-  x.send(Buffer.concat([Buffer.from(UNSOLICITED_LINE, 'latin1'), x.reply()]));
+  x.send(
+    Buffer.concat([
+      Buffer.from(x.dialect === 'meta' ? UNSOLICITED_LINE : UNSOLICITED_TEXT_LINE, 'latin1'),
+      x.reply(),
+    ]),
+  );
 
 /** memcached's answer when it cannot allocate the item (nothing is applied). */
 export const SERVER_ERROR_LINE = 'SERVER_ERROR out of memory storing object\r\n';
@@ -171,19 +176,23 @@ export interface AsciiAccount {
 }
 
 /**
- * A server started with `-Y` (ASCII authentication): on a connection not yet
- * authenticated, a `set` whose data is `<user> <password>` answers `STORED`
- * for `account` (none by default: every attempt is refused) and
- * `CLIENT_ERROR authentication failure` otherwise; any other command gets
- * `CLIENT_ERROR unauthenticated`. Authenticated connections get {@link baseline}.
+ * A server started with `-Y` (ASCII authentication), as memcached 1.6's
+ * try_read_command_asciiauth answers a connection not yet authenticated:
+ * every `set` is a login whatever its key, its data read as `<user> <password>`
+ * (`STORED` for `account`, none by default; `CLIENT_ERROR authentication
+ * failure` for others; `CLIENT_ERROR bad authentication token format` for data
+ * that is not two words); any other command gets `CLIENT_ERROR
+ * unauthenticated`. Authenticated connections get {@link baseline}.
  */
 export function asciiAuthRequired(account?: AsciiAccount): LineBehaviour {
   const authenticated = new Set<number>();
   return (x) => {
     if (authenticated.has(x.connection)) return baseline(x);
     if (x.request.command !== 'set') return x.send('CLIENT_ERROR unauthenticated\r\n');
-    const given = x.request.data?.toString('utf8');
-    const ok = account !== undefined && given === `${account.username} ${account.password}`;
+    const words = (x.request.data?.toString('utf8') ?? '').split(' ').filter((w) => w !== '');
+    if (words.length < 2) return x.send('CLIENT_ERROR bad authentication token format\r\n');
+    const ok =
+      account !== undefined && words[0] === account.username && words[1] === account.password;
     if (ok) authenticated.add(x.connection);
     x.send(ok ? 'STORED\r\n' : 'CLIENT_ERROR authentication failure\r\n');
   };
@@ -199,10 +208,26 @@ function opaqueOf(request: LineRequest): string[] {
   return request.opaque === undefined ? [] : [`O${request.opaque}`];
 }
 
-/** A `VA` line with `size` (and the flags of a hit, and the request's opaque), then `data` and CRLF. */
+/**
+ * The line that starts a hit announcing `size` bytes, CRLF included: for
+ * meta, `VA` with the flags of a hit and the request's opaque; for text, a
+ * `VALUE` line for the request's (first) key, or `k` for a command without
+ * one, with a CAS token.
+ */
+export function valueLine(x: LineExchange, size: string): string {
+  return x.dialect === 'meta'
+    ? `${['VA', size, 'c42', 'f0', ...opaqueOf(x.request)].join(' ')}\r\n`
+    : `VALUE ${x.request.key === '' ? 'k' : x.request.key} 0 ${size} 42\r\n`;
+}
+
+/** What closes a hit after its data block: nothing for meta, `END` for text. */
+function valueEnd(x: LineExchange): string {
+  return x.dialect === 'meta' ? '' : 'END\r\n';
+}
+
+/** A hit announcing `size` bytes (see {@link valueLine}), then `data` and CRLF (and text's `END`). */
 function valueReply(size: string, data: string): LineBehaviour {
-  return (x) =>
-    x.send(`${['VA', size, 'c42', 'f0', ...opaqueOf(x.request)].join(' ')}\r\n${data}\r\n`);
+  return (x) => x.send(`${valueLine(x, size)}${data}\r\n${valueEnd(x)}`);
 }
 
 /**

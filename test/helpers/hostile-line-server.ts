@@ -16,6 +16,8 @@ export interface LineExchange {
   readonly connection: number;
   /** Its position on that connection, from 0. */
   readonly index: number;
+  /** The protocol the client under test speaks (see {@link HostileLineServerOptions.dialect}). */
+  readonly dialect: LineDialect;
   /**
    * True for the requests memcas sends when a connection opens, before any
    * other: an ASCII-authentication `set memcas-auth`, then the protocol check
@@ -59,12 +61,22 @@ export interface ReceivedLineRequest {
   readonly opening: boolean;
 }
 
+/** The line protocol a client speaks: memcached's meta commands, or its classic text ones. */
+export type LineDialect = 'meta' | 'text';
+
 /** Options of {@link startHostileLineServer}. */
 export interface HostileLineServerOptions {
   /**
+   * The protocol of the client under test, for behaviours that shape their
+   * garbage like its replies (a `VA` line for meta, a `VALUE` block for text).
+   * The server parses both either way.
+   * @defaultValue `'meta'`
+   */
+  readonly dialect?: LineDialect;
+  /**
    * Commands that, first on a connection (after an ASCII-authentication
    * `set memcas-auth`, if any), are the client's protocol check.
-   * @defaultValue `['mn']` (memcas's meta opening)
+   * @defaultValue `['mn']` for meta (memcas's opening), `[]` for text (it sends no check)
    */
   readonly openingCommands?: readonly string[];
 }
@@ -132,7 +144,8 @@ export async function startHostileLineServer(
   behaviour: LineBehaviour,
   options: HostileLineServerOptions = {},
 ): Promise<HostileLineServer> {
-  const openingCommands = new Set(options.openingCommands ?? ['mn']);
+  const dialect = options.dialect ?? 'meta';
+  const openingCommands = new Set(options.openingCommands ?? (dialect === 'meta' ? ['mn'] : []));
   const store = new LineBaselineStore();
   const peers = new Set<Peer>();
   const requests: ReceivedLineRequest[] = [];
@@ -184,6 +197,7 @@ export async function startHostileLineServer(
       request,
       connection: peer.id,
       index,
+      dialect,
       opening,
       reply: () => store.reply(request),
       send: (bytes) =>

@@ -1,24 +1,12 @@
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it, vi, type ExpectStatic } from 'vitest';
-import {
-  AuthenticationError,
-  ConnectionError,
-  createClient,
-  IndeterminateWriteError,
-  ProtocolError,
-  TimeoutError,
-  ValueTooLargeError,
-  type Client,
-  type ClientOptions,
-} from '../../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AuthenticationError, ProtocolError } from '../../../src/index.js';
 import {
   collectUncaught,
   describeError,
   describeSettled,
   expectRejection,
   settle,
-  type Settled,
 } from '../../helpers/hostile-assertions.js';
 import {
   afterOpening,
@@ -32,7 +20,6 @@ import {
   hugeValue,
   noLineEnd,
   nonHexOpaque,
-  onlyFor,
   opaqueWithTrailingJunk,
   oversizedValue,
   redisError,
@@ -46,128 +33,24 @@ import {
   unknownStatus,
   unsolicited,
   wrongOpaque,
-  writes,
 } from '../../helpers/hostile-line-behaviours.js';
+import { startHostileLineServer } from '../../helpers/hostile-line-server.js';
 import {
-  startHostileLineServer,
-  type HostileLineServer,
-  type LineBehaviour,
-} from '../../helpers/hostile-line-server.js';
+  AT_ONCE_MS,
+  closeAll,
+  describeHostileCases,
+  KEY,
+  openLine,
+  SETTLE_MS,
+  type Case,
+} from '../../helpers/hostile-line-suite.js';
 
 // Every client operation over the meta protocol against a fake memcached that
-// misbehaves in one way at a time (the binary protocol's suite is
-// hostile-server.test.ts). Whatever the server sends, each call settles in
+// misbehaves in one way at a time (binary: hostile-server.test.ts; text:
+// hostile-text.test.ts). Whatever the server sends, each call settles in
 // bounded time with the error class its rules promise, the process survives,
 // memory stays bounded, and the same client works again once the server
 // behaves.
-
-const TIMEOUT_MS = 300;
-const CONNECT_TIMEOUT_MS = 300;
-const MARGIN_MS = 400;
-/** Every call settles within this, whatever the server does. */
-const SETTLE_MS = TIMEOUT_MS + CONNECT_TIMEOUT_MS + MARGIN_MS;
-/** Garbage that arrives at once fails the connection well before the timeout. */
-const AT_ONCE_MS = TIMEOUT_MS / 2;
-/** How long a refused authentication is remembered (the client's retryAfterMs). */
-const RETRY_AFTER_MS = 50;
-/** The 2 GiB size must not make the client allocate or buffer anywhere near it. */
-const MAX_RSS_GROWTH_BYTES = 100 * 1024 * 1024;
-/** Seeded on every server: value `1` (JSON), flags 0, CAS 42, so `gets` has a token. */
-const KEY = 'k';
-
-/** What the client's rules say a case must lead to. */
-type Outcome =
-  | 'ok' // the call succeeds
-  | 'ok-then-fresh' // the call succeeds, and the connection is dropped right after
-  | 'garbage' // reads ProtocolError, sent writes IndeterminateWriteError (cause ProtocolError), at once
-  | 'garbage-at-opening' // ProtocolError for every call, nothing sent, at once
-  | 'refused' // memcached refused the request (SERVER_ERROR, CLIENT_ERROR): ProtocolError, nothing applied, at once
-  | 'too-large' // ValueTooLargeError for that read only; the connection goes on
-  | 'huge' // reads ValueTooLargeError or ProtocolError, writes IndeterminateWriteError, at once, nothing buffered
-  | 'silence' // reads TimeoutError, writes IndeterminateWriteError, within timeoutMs
-  | 'silence-at-opening' // ConnectionError (retryable), nothing sent, within connectTimeoutMs
-  | 'closed' // reads ConnectionError, writes IndeterminateWriteError
-  | 'closed-at-opening' // ConnectionError (retryable), nothing sent
-  | 'auth'; // AuthenticationError
-
-/** A CAS token as `gets` returns it. */
-type Token = NonNullable<Awaited<ReturnType<Client['gets']>>>['cas'];
-
-interface Op {
-  readonly name: string;
-  /** Whether the request changes state, so a lost answer leaves the write indeterminate. */
-  readonly kind: 'read' | 'write';
-  /** Which of the call's requests misbehave: all after the opening, or only writes (update's second half). */
-  readonly target: 'request' | 'write';
-  /** Needs a CAS token from `gets` first. */
-  readonly needsToken: boolean;
-  /** Its answer carries a value (`mg … v`), so an oversized one is a ValueTooLargeError. */
-  readonly readsValue: boolean;
-  /**
-   * Its requests carry an `O` opaque. `version`, `stats`, `flush_all` and `mn`
-   * carry none (their classic answers have no place for one) and are matched in order.
-   */
-  readonly opaque: boolean;
-  readonly run: (client: Client, token: Token | undefined) => Promise<unknown>;
-}
-
-function op(
-  name: string,
-  kind: Op['kind'],
-  run: Op['run'],
-  extra: Partial<Pick<Op, 'target' | 'needsToken' | 'readsValue' | 'opaque'>> = {},
-): Op {
-  return {
-    name,
-    kind,
-    run,
-    target: extra.target ?? 'request',
-    needsToken: extra.needsToken ?? false,
-    readsValue: extra.readsValue ?? false,
-    opaque: extra.opaque ?? true,
-  };
-}
-
-const OPS: readonly Op[] = [
-  op('get', 'read', (c) => c.get(KEY), { readsValue: true }),
-  op('gets', 'read', (c) => c.gets(KEY), { readsValue: true }),
-  op('getMany', 'read', (c) => c.getMany([KEY, 'missing'], { allOrNothing: true }), {
-    readsValue: true,
-  }),
-  op('version', 'read', (c) => c.version(), { opaque: false }),
-  op('stats', 'read', (c) => c.stats(), { opaque: false }),
-  op('ping', 'read', (c) => c.ping(), { opaque: false }),
-  op('update (its read)', 'read', (c) => c.update<number>('u', (cur) => (cur ?? 0) + 1), {
-    readsValue: true,
-  }),
-  op('set', 'write', (c) => c.set(KEY, 2)),
-  op('add', 'write', (c) => c.add('new', 1)),
-  op('replace', 'write', (c) => c.replace(KEY, 2)),
-  op('cas', 'write', (c, token) => c.cas(KEY, 2, token as Token), { needsToken: true }),
-  op('delete', 'write', (c) => c.delete(KEY)),
-  op('delete with cas', 'write', (c, token) => c.delete(KEY, { cas: token as Token }), {
-    needsToken: true,
-  }),
-  op('incr', 'write', (c) => c.incr('n', 1, { initial: 0 })),
-  op('decr', 'write', (c) => c.decr('n', 1, { initial: 5 })),
-  op('touch', 'write', (c) => c.touch(KEY, 60)),
-  op('flush', 'write', (c) => c.flush(), { opaque: false }),
-  op('update (its write)', 'write', (c) => c.update<number>('u', (cur) => (cur ?? 0) + 1), {
-    target: 'write',
-  }),
-];
-
-interface Case {
-  readonly name: string;
-  /** 'opening': misbehaves from the first request on, the opening `mn` included. */
-  readonly stage: 'opening' | 'request';
-  readonly behaviour: LineBehaviour;
-  readonly outcome: Outcome | ((op: Op) => Outcome);
-  /** What the ProtocolError's message must name. */
-  readonly says?: RegExp;
-  /** Check that the process's memory stays bounded. */
-  readonly memory?: boolean;
-}
 
 const CASES: readonly Case[] = [
   { name: 'baseline (control)', stage: 'opening', behaviour: baseline, outcome: 'ok' },
@@ -350,187 +233,11 @@ const CASES: readonly Case[] = [
   },
 ];
 
-/** The behaviour a case installs for one operation. */
-function behaviourFor(c: Case, o: Op): LineBehaviour {
-  if (c.stage === 'opening') return c.behaviour;
-  return o.target === 'write' ? onlyFor(writes, c.behaviour) : afterOpening(c.behaviour);
-}
-
 const uncaught = collectUncaught();
 
-/** Checks one call's result against what the rules say for its case. */
-function expectOutcome(expect: ExpectStatic, c: Case, o: Op, outcome: Outcome, s: Settled): void {
-  expect.soft(s.ms, 'settled within timeoutMs + connectTimeoutMs + margin').toBeLessThan(SETTLE_MS);
-  const write = o.kind === 'write';
-  let protocolError: unknown;
-  switch (outcome) {
-    case 'ok':
-    case 'ok-then-fresh':
-      expect.soft(describeSettled(s)).toEqual({ status: 'resolved' });
-      return;
-    case 'garbage': {
-      const err = expectRejection(expect, s, write ? IndeterminateWriteError : ProtocolError);
-      protocolError = write ? (err as Error | undefined)?.cause : err;
-      if (write)
-        expect
-          .soft(protocolError, 'the cause of the indeterminate write')
-          .toBeInstanceOf(ProtocolError);
-      expect.soft(s.ms, 'garbage fails the connection at once').toBeLessThan(AT_ONCE_MS);
-      break;
-    }
-    case 'garbage-at-opening':
-      protocolError = expectRejection(expect, s, ProtocolError);
-      expect.soft(s.ms, 'garbage fails the connection at once').toBeLessThan(AT_ONCE_MS);
-      break;
-    case 'refused':
-      // A status memcached chose: the request was not applied, so even a write is definite.
-      protocolError = expectRejection(expect, s, ProtocolError);
-      expect.soft(s.ms, 'a refusal fails the call at once').toBeLessThan(AT_ONCE_MS);
-      break;
-    case 'too-large':
-      expectRejection(expect, s, ValueTooLargeError);
-      expect.soft(s.ms, 'an oversized value fails the read at once').toBeLessThan(AT_ONCE_MS);
-      return;
-    case 'huge': {
-      if (write) {
-        const err = expectRejection(expect, s, IndeterminateWriteError);
-        expect
-          .soft((err as Error | undefined)?.cause, 'the cause of the indeterminate write')
-          .toBeInstanceOf(ProtocolError);
-      } else {
-        // Skipped (that read fails) or refused outright (the connection fails): either is sound.
-        expect.soft(describeSettled(s)).toMatchObject({
-          status: 'rejected',
-          code: expect.stringMatching(/^(VALUE_TOO_LARGE|PROTOCOL_ERROR)$/),
-        });
-      }
-      expect.soft(s.ms, 'a 2 GiB size fails the call at once').toBeLessThan(AT_ONCE_MS);
-      return;
-    }
-    case 'silence':
-      expectRejection(expect, s, write ? IndeterminateWriteError : TimeoutError);
-      expect.soft(s.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-      return;
-    case 'silence-at-opening':
-    case 'closed-at-opening': {
-      const err = expectRejection(expect, s, ConnectionError);
-      expect.soft((err as ConnectionError | undefined)?.retryable, 'retryable').toBe(true);
-      expect.soft(s.ms).toBeLessThan(CONNECT_TIMEOUT_MS + MARGIN_MS);
-      return;
-    }
-    case 'closed':
-      expectRejection(expect, s, write ? IndeterminateWriteError : ConnectionError);
-      return;
-    case 'auth':
-      expectRejection(expect, s, AuthenticationError);
-      return;
-  }
-  if (c.says) expect.soft((protocolError as Error | undefined)?.message ?? '').toMatch(c.says);
-}
+describeHostileCases(CASES, { dialect: 'meta', uncaught });
 
-async function closeAll(client: Client, server: HostileLineServer): Promise<void> {
-  // A client wedged by a bug must not wedge the run: close() waits for calls in flight.
-  await Promise.race([
-    client.close().catch(() => undefined),
-    sleep(1000, undefined, { ref: false }),
-  ]);
-  await server.close();
-}
-
-async function open(
-  behaviour: LineBehaviour = baseline,
-  options: ClientOptions = {},
-): Promise<{ server: HostileLineServer; client: Client }> {
-  const server = await startHostileLineServer(behaviour);
-  server.items.set(KEY, { value: Buffer.from('1'), flags: 0, cas: 42n });
-  const client = createClient({
-    servers: [server.address],
-    protocol: 'meta',
-    timeoutMs: TIMEOUT_MS,
-    connectTimeoutMs: CONNECT_TIMEOUT_MS,
-    retryAfterMs: RETRY_AFTER_MS,
-    ...options,
-  });
-  return { server, client };
-}
-
-/** Outcomes after which the connection is gone, so recovery needs a new one. */
-const FRESH_AFTER = new Set<Outcome>([
-  'ok-then-fresh',
-  'garbage',
-  'garbage-at-opening',
-  'silence',
-  'silence-at-opening',
-  'closed',
-  'closed-at-opening',
-  'auth',
-]);
-
-// Each test has its own server and client, so one case's operations run
-// concurrently; cases run one after another, so an uncaught exception is
-// charged to the case (the behaviour) that caused it.
-describe.each(CASES)('a meta server sending $name', (c) => {
-  it.concurrent.for(OPS)('$name', async (o, { expect, onTestFinished }) => {
-    const outcome = typeof c.outcome === 'function' ? c.outcome(o) : c.outcome;
-    const { server, client } = await open();
-    onTestFinished(() => closeAll(client, server));
-    const uncaughtBefore = uncaught.length;
-
-    let token: Token | undefined;
-    if (o.needsToken) {
-      const hit = await client.gets(KEY);
-      expect(hit).toBeDefined();
-      token = hit?.cas as Token;
-      expect(token.value).toBe(42n);
-      if (c.stage === 'opening') {
-        // The call must open a new connection, to meet the opening. The client
-        // learns of the drop from its own socket, on a later turn of this event loop.
-        await server.dropConnections();
-        await sleep(50);
-      }
-    }
-
-    const requestsBefore = server.requests.length;
-    server.behave(behaviourFor(c, o));
-    const rssBefore = process.memoryUsage().rss;
-    const s = await settle(o.run(client, token), SETTLE_MS + 1000);
-    if (o.needsToken && c.stage === 'opening') {
-      // The token was read on a connection that is gone (the server may have
-      // restarted and reused the number): a conflict, with nothing sent.
-      expect.soft(s).toMatchObject({ status: 'resolved', value: 'conflict' });
-    } else {
-      expectOutcome(expect, c, o, outcome, s);
-    }
-    if (c.memory) {
-      expect
-        .soft(process.memoryUsage().rss - rssBefore, 'rss growth')
-        .toBeLessThan(MAX_RSS_GROWTH_BYTES);
-    }
-    if (c.stage === 'opening' && outcome !== 'ok') {
-      // Nothing but the opening may have been sent.
-      expect.soft(server.requests.slice(requestsBefore).filter((r) => !r.opening)).toEqual([]);
-    }
-
-    // The same client recovers once the server behaves: on the same
-    // connection after an oversized value, on a new one when the old went bad.
-    // After a 2 GiB size, skipped or refused, the very next call must work too.
-    server.behave(baseline);
-    const connectionsBefore = server.connections;
-    if (outcome === 'auth') await sleep(RETRY_AFTER_MS + 20);
-    const recovered = await settle(client.get('never-written'), SETTLE_MS + 1000);
-    expect.soft(describeSettled(recovered), 'the next get').toEqual({ status: 'resolved' });
-    if (FRESH_AFTER.has(outcome)) {
-      expect.soft(server.connections, 'connections accepted').toBeGreaterThan(connectionsBefore);
-    } else if (outcome === 'too-large') {
-      expect.soft(server.connections, 'connections accepted').toBe(connectionsBefore);
-    }
-    expect(server.errors, 'errors in the hostile server itself').toEqual([]);
-    expect(
-      uncaught.slice(uncaughtBefore).map(describeError),
-      'uncaught exceptions and rejections',
-    ).toEqual([]);
-  });
-});
+const open = openLine.bind(undefined, 'meta');
 
 describe('the meta client and the hostile line server', () => {
   it('baseline answers meta and text commands as memcached does, echoing opaques and return flags', async () => {
