@@ -58,8 +58,8 @@ export function expectReply<W extends Word>(
  * - a `CLIENT_ERROR` to `incr`/`decr`: memcached has one for a checked key
  *   and a 64-bit delta, `cannot increment or decrement non-numeric value`,
  *   so it is told by the word and the command, not the text.
- * `CLIENT_ERROR unauthenticated` (see {@link isUnauthenticated}) never gets
- * here: it fails the whole connection in the transport.
+ * The refusals of ASCII authentication (see {@link isUnauthenticated}) never
+ * get here: they fail the whole connection in the transport.
  */
 function errorFor(
   r: TextErrorReply,
@@ -92,13 +92,27 @@ function errorFor(
 }
 
 /**
- * True for `CLIENT_ERROR unauthenticated`: memcached with an auth file (`-Y`)
- * answers the first command of a connection that has not logged in with it
- * and drops the rest of what was sent, so no answer follows for the requests
- * behind it. The text protocol has no other sign of it.
+ * The three replies of memcached's ASCII authentication (`-Y`,
+ * try_read_command_asciiauth), fixed texts, and the only sign of it the text
+ * protocol has: a connection not logged in gets `unauthenticated` for any
+ * command but `set`; a `set` is taken for a login, its data for
+ * `<user> <password>` (`bad authentication token format` when it is not two
+ * words, `authentication failure` when they are wrong).
+ */
+const AUTH_REFUSALS = new Set([
+  'unauthenticated',
+  'bad authentication token format',
+  'authentication failure',
+]);
+
+/**
+ * True for a reply that says the connection is not logged in (see
+ * {@link AUTH_REFUSALS}). memcached drops what was sent behind the command it
+ * answers so, so no answer follows for the requests behind it: the whole
+ * connection fails with an {@link AuthenticationError}.
  */
 export function isUnauthenticated(r: TextReply): boolean {
-  return r.word === 'CLIENT_ERROR' && r.message === 'unauthenticated';
+  return r.word === 'CLIENT_ERROR' && AUTH_REFUSALS.has(r.message);
 }
 
 /** The error for a connection that memcached refuses until it logs in. */

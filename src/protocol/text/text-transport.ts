@@ -16,9 +16,10 @@ import { isUnauthenticated, unauthenticatedError } from './text-status.js';
  * would not accept (twemproxy closes the connection on any command it does
  * not know).
  *
- * `CLIENT_ERROR unauthenticated`, whenever it comes, fails the connection
- * with an {@link AuthenticationError}: memcached drops the requests sent
- * behind the one it answers so, and they would otherwise wait for their timeout.
+ * A refusal of ASCII authentication (`CLIENT_ERROR unauthenticated`, …),
+ * whenever it comes, fails the connection with an {@link AuthenticationError}:
+ * memcached drops the requests sent behind the one it answers so, and they
+ * would otherwise wait for their timeout.
  */
 export class TextTransport implements Transport<TextReply> {
   readonly protocol = 'text';
