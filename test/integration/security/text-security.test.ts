@@ -106,6 +106,14 @@ describe('ASCII authentication over text', () => {
     }
   });
 
+  it('no credentials: a set, which memcached takes for a login attempt, is an AuthenticationError too', async () => {
+    for (const value of ['one-word', 'two words']) {
+      const client = open({ servers: [authNode.address] });
+      const err = await client.set('k', value).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AuthenticationError);
+    }
+  });
+
   it('credentials given to a server without -Y log in, and leave no readable copy of the password there', async () => {
     const client = open({ servers: [plainNode.address], username: USER, password: SECRET });
     await client.set('k', 1);
