@@ -2,8 +2,9 @@ import type { Socket } from 'node:net';
 import { AuthenticationError } from '../../errors/index.js';
 import type { ConnectionOptions } from '../connection.js';
 import { MalformedReplyError } from '../malformed-reply-error.js';
+import { asciiLogin } from '../ascii-login.js';
 import { openSocket } from '../open-socket.js';
-import type { Opening, Pending, Reply, Transport, TransportEvents } from '../transport.js';
+import type { Opening, Pending, Transport, TransportEvents } from '../transport.js';
 import { MetaReader, type MetaReply } from './meta-reader.js';
 import { metaBare } from './meta-request.js';
 
@@ -54,36 +55,4 @@ export class MetaTransport implements Transport<MetaReply> {
         '(memcached 1.6 or later does; text-only proxies do not: use protocol: "text")',
     );
   }
-}
-
-/**
- * memcached's ASCII authentication (`-Y`): a `set` of any key whose data is
- * `<user> <password>`; `STORED` means logged in. The password is sent, never
- * shown: the request bytes are built here and never appear in a message.
- */
-export function asciiLogin<R extends Reply & { readonly word: string }>(
-  options: ConnectionOptions,
-): Array<Opening<R>> {
-  const credentials = options.credentials;
-  if (credentials === undefined) return [];
-  const secret = Buffer.from(`${credentials.username} ${credentials.password}`, 'utf8');
-  const request = Buffer.concat([
-    Buffer.from(`set memcas-auth 0 0 ${secret.length}\r\n`, 'latin1'),
-    secret,
-    Buffer.from('\r\n', 'latin1'),
-  ]);
-  const address = `${options.host}:${options.port}`;
-  return [
-    {
-      request,
-      check: (r) => {
-        if (r.word === 'STORED') return;
-        throw new AuthenticationError(
-          address,
-          `memcached ${address} refused the credentials (username/password) for ASCII ` +
-            'authentication; check them, and that the server runs with -Y',
-        );
-      },
-    },
-  ];
 }

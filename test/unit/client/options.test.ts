@@ -159,6 +159,13 @@ const OPTIONS: readonly OptionCase[] = [
     bad: [[], 'a:1,,b:2', 11211, { host: 'a' }, null, ['a:99999'], ['a:1', 'a:1']],
   },
   {
+    name: 'protocol',
+    effective: (o) => resolved(o).protocol,
+    fallback: DEFAULT_CLIENT_OPTIONS.protocol,
+    good: 'meta',
+    bad: ['ascii', 'META', 1, true],
+  },
+  {
     name: 'keyPrefix',
     effective: (o) => resolved(o).keyPrefix,
     fallback: DEFAULT_CLIENT_OPTIONS.keyPrefix,
