@@ -176,12 +176,12 @@ export class TextReader implements ReplyReader<TextReply> {
     let space = buf.indexOf(SPACE, start);
     if (space < 0 || space > end) space = end;
     const word = buf.toString('latin1', start, space);
-    const rest = space === end ? '' : buf.toString('latin1', space + 1, end);
+    const rest = (): string => (space === end ? '' : buf.toString('latin1', space + 1, end));
     switch (word) {
       case 'VALUE':
         return this.valueLine(buf, space + 1, end);
       case 'STAT':
-        return this.statLine(word, rest, end - start);
+        return this.statLine(word, rest(), end - start);
       case 'END':
         if (space !== end) throw notText(buf.subarray(start, end + 2));
         return this.end(onReply);
@@ -191,11 +191,11 @@ export class TextReader implements ReplyReader<TextReply> {
         // memcached may give up in the middle of a get (SERVER_ERROR out of
         // memory writing get response): the error is the command's answer.
         this.reset();
-        onReply({ word, message: rest });
+        onReply({ word, message: rest() });
         return;
       case 'VERSION':
         this.notGathering(word);
-        onReply({ word, version: rest });
+        onReply({ word, version: rest() });
         return;
     }
     if (!WORDS.has(word) || space !== end) throw notText(buf.subarray(start, end + 2));
