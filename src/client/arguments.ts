@@ -1,8 +1,11 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { MAX_U64 } from '../backend/index.js';
 
-/** The largest TTL memcached takes: an unsigned 32-bit number of seconds (or Unix time). */
-const MAX_TTL = 0xffffffff;
+/**
+ * The largest TTL memcas sends: a Unix time up to 2^31-1 (January 2038).
+ * memcached stores a later one as already expired, silently, on every protocol.
+ */
+const MAX_TTL = 2 ** 31 - 1;
 
 /**
  * Checks a TTL in seconds: a whole number from 0 (never expires) up; over 30

@@ -344,6 +344,8 @@ export function describeClientContract(
         const c = clients.client;
         const bad: Array<() => Promise<unknown>> = [
           () => c.set('k', 1, { ttlSeconds: -1 }),
+          // A Unix time past 2038: memcached would store it already expired.
+          () => c.set('k', 1, { ttlSeconds: 2 ** 31 }),
           () => c.incr('k', -1),
           () => c.touch('k', 1.5),
           () => c.getMany('abc' as unknown as string[]),

@@ -9,6 +9,7 @@ export default function setup(): void {
     const log = (line: string): void => console.log(`[memcas tests] ${line}`);
     ensureTool('saslpasswd2', ['sasl2-bin', 'libsasl2-modules'], log);
     ensureTool('openssl', ['openssl'], log);
+    ensureTool('nutcracker', ['nutcracker'], log);
   } catch (err) {
     console.error(`\n[memcas tests] ${(err as Error).message}\n`);
     throw err;

@@ -17,6 +17,9 @@ import { MetaTransport } from './meta-transport.js';
 /** The most statistics one `stats` answer may carry (memcached sends under 100). */
 const MAX_STATS = 1000;
 const MODES = { set: 'S', add: 'E', replace: 'R' } as const;
+/** The binary statuses of the same meaning as SERVER_ERROR (internal error) and CLIENT_ERROR (invalid arguments). */
+const SERVER_ERROR_STATUS = 0x84;
+const CLIENT_ERROR_STATUS = 0x04;
 
 /**
  * A {@link Backend} for one memcached node over the meta protocol
@@ -221,8 +224,10 @@ export class MetaBackend extends NodeBackend<MetaReply> {
       if (detail.includes('non-numeric value')) {
         throw new NonNumericValueError(key, `memcached ${this.address}`);
       }
+      // A status, as binary's would carry: memcached answered (the node is up, the stream sound).
       throw new ProtocolError(
         `memcached ${this.address} answered ${what} with ${r.word} ${detail}`,
+        r.word === 'SERVER_ERROR' ? SERVER_ERROR_STATUS : CLIENT_ERROR_STATUS,
       );
     }
     throw unexpected(r, what);
