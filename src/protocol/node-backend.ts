@@ -130,6 +130,64 @@ export abstract class NodeBackend<R extends Reply> implements Backend {
     });
   }
 
+  /**
+   * `getMany` as quiet reads (answered only on a hit) closed by one ordinary
+   * request: one round trip for the lot, misses cost nothing on the wire.
+   * `hit` turns a quiet read's reply into the item (undefined for a miss it
+   * was answered with anyway), or throws; `closed` checks the closer's reply.
+   */
+  protected quietBatch(
+    keys: readonly string[],
+    quietGet: (key: string) => { readonly request: Buffer; readonly opaqueAt?: number | undefined },
+    closer: { readonly request: Buffer; readonly opaqueAt?: number | undefined },
+    hit: (r: R, key: string, session: number) => StoredItem | undefined,
+    closed: (r: R | undefined) => void,
+  ): Promise<Array<StoredItem | undefined>> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.observe<Array<StoredItem | undefined>>('getMany', (settle) => {
+      const conn = this.connection();
+      const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
+      let failed = false;
+      const onError = (err: Error): void => {
+        if (!failed) settle.fail(err);
+        failed = true;
+      };
+      keys.forEach((key, i) => {
+        conn.enqueue({
+          ...quietGet(key),
+          op: 'getMany',
+          key,
+          write: false,
+          quiet: true,
+          onResponse: (r) => {
+            if (r === undefined) return true;
+            try {
+              results[i] = hit(r, key, conn.id);
+            } catch (err) {
+              if (err instanceof MalformedReplyError) throw err;
+              onError(err as Error);
+            }
+            return true;
+          },
+          onError,
+        });
+      });
+      conn.enqueue({
+        ...closer,
+        op: 'getMany',
+        key: '',
+        write: false,
+        quiet: false,
+        onResponse: (r) => {
+          closed(r);
+          if (!failed) settle.done(results);
+          return true;
+        },
+        onError,
+      });
+    });
+  }
+
   /** Queues requests of one operation that needs several (getMany, stats). */
   protected send(pending: Pending<R>): Connection<R> {
     const conn = this.connection();

@@ -46,51 +46,17 @@ export class BinaryBackend extends NodeBackend<Response> {
   }
 
   getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.observe<Array<StoredItem | undefined>>('getMany', (settle) => {
-      const conn = this.current();
-      const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
-      let failed = false;
-      const onError = (err: Error): void => {
-        if (!failed) settle.fail(err);
-        failed = true;
-      };
-      // Quiet gets answer only hits; the NOOP behind them closes the batch.
-      keys.forEach((key, i) => {
-        conn.enqueue({
-          request: encodeGet(key, true),
-          op: 'getMany',
-          key,
-          write: false,
-          quiet: true,
-          onResponse: (r) => {
-            if (r) {
-              try {
-                if (statusMeaning(r.status, this.address, 'getMany', key) === 'ok')
-                  results[i] = item(r, conn.id);
-              } catch (err) {
-                if (err instanceof MalformedReplyError) throw err;
-                onError(err as Error);
-              }
-            }
-            return true;
-          },
-          onError,
-        });
-      });
-      conn.enqueue({
-        request: encodeBare(Opcode.NOOP),
-        op: 'getMany',
-        key: '',
-        write: false,
-        quiet: false,
-        onResponse: () => {
-          if (!failed) settle.done(results);
-          return true;
-        },
-        onError,
-      });
-    });
+    // Quiet gets (GETQ) answer only hits; the NOOP behind them closes the batch.
+    return this.quietBatch(
+      keys,
+      (key) => ({ request: encodeGet(key, true) }),
+      { request: encodeBare(Opcode.NOOP) },
+      (r, key, session) =>
+        statusMeaning(r.status, this.address, 'getMany', key) === 'ok'
+          ? item(r, session)
+          : undefined,
+      () => undefined,
+    );
   }
 
   store(req: StoreRequest): Promise<StoreResult> {

@@ -38,52 +38,17 @@ export class MetaBackend extends NodeBackend<MetaReply> {
   }
 
   getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.observe<Array<StoredItem | undefined>>('getMany', (settle) => {
-      const conn = this.current();
-      const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
-      let failed = false;
-      const onError = (err: Error): void => {
-        if (!failed) settle.fail(err);
-        failed = true;
-      };
-      // Quiet gets answer only hits; the mn behind them closes the batch.
-      keys.forEach((key, i) => {
-        const { request, opaqueAt } = metaGet(key, true);
-        conn.enqueue({
-          request,
-          opaqueAt,
-          op: 'getMany',
-          key,
-          write: false,
-          quiet: true,
-          onResponse: (r) => {
-            if (r === undefined) return true;
-            try {
-              if (this.expect(r, 'getMany', key, ['VA']) === 'VA') results[i] = item(r, conn.id);
-            } catch (err) {
-              if (err instanceof MalformedReplyError) throw err;
-              onError(err as Error);
-            }
-            return true;
-          },
-          onError,
-        });
-      });
-      conn.enqueue({
-        request: metaBare('mn').request,
-        op: 'getMany',
-        key: '',
-        write: false,
-        quiet: false,
-        onResponse: (r) => {
-          if (r?.word !== 'MN') throw unexpected(r, 'getMany');
-          if (!failed) settle.done(results);
-          return true;
-        },
-        onError,
-      });
-    });
+    // Quiet mg's answer only hits; the mn behind them closes the batch.
+    return this.quietBatch(
+      keys,
+      (key) => metaGet(key, true),
+      metaBare('mn'),
+      (r, key, session) =>
+        this.expect(r, 'getMany', key, ['VA']) === 'VA' ? item(r, session) : undefined,
+      (r) => {
+        if (r?.word !== 'MN') throw unexpected(r, 'getMany');
+      },
+    );
   }
 
   store(req: StoreRequest): Promise<StoreResult> {
