@@ -1,6 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import type { BackendObserver } from '../backend/index.js';
 import type { NodeAttributes } from './node-attributes.js';
+import { replyTime } from './reply-clock.js';
 import { DB_OPERATION_BATCH_PREFIX } from './semconv.js';
 import { failSpan, type Telemetry } from './telemetry.js';
 
@@ -77,7 +78,7 @@ export class OperationObserver implements BackendObserver {
     if (this.telemetry.measureOperations) {
       const started = typeof t === 'number' ? t : t.started;
       const name = typeof t === 'number' ? (OPERATION_NAMES[op] ?? op) : t.name;
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = Math.max(0, replyTime() - started) / 1000;
       const attributes =
         error === undefined ? this.attributes.op(name) : this.attributes.failed(name, error);
       this.telemetry.metrics.operationDuration.record(seconds, attributes);
