@@ -21,24 +21,24 @@ export function clusterNode(
     address: server.address,
     weight: server.weight,
     observer,
-    connect: (health) =>
-      new BatchSizing(
-        nodeBackend(
-          server.protocol,
-          {
-            host: server.host,
-            port: server.port,
-            timeoutMs: o.timeoutMs,
-            connectTimeoutMs: o.connectTimeoutMs,
-            maxValueBytes: o.maxValueBytes,
-            credentials: server.credentials ?? o.credentials,
-            tls: o.tls,
-          },
-          o.cluster.retryAfterMs,
-          health,
-        ),
-        observer,
-      ),
+    connect: (health) => {
+      const backend = nodeBackend(
+        server.protocol,
+        {
+          host: server.host,
+          port: server.port,
+          timeoutMs: o.timeoutMs,
+          connectTimeoutMs: o.connectTimeoutMs,
+          maxValueBytes: o.maxValueBytes,
+          credentials: server.credentials ?? o.credentials,
+          tls: o.tls,
+        },
+        o.cluster.retryAfterMs,
+        health,
+      );
+      // Text reads many keys with one multi-key gets: one operation, not a batch.
+      return server.protocol === 'text' ? backend : new BatchSizing(backend, observer);
+    },
   };
 }
 

@@ -29,10 +29,13 @@ type Token =
  * and counts CAS races as conflicts: an outcome, not an error. Attribute sets are made once per node
  * and operation, so recording allocates nothing extra.
  *
- * A `getMany` sends one quiet get per key, so per the database conventions
- * it is a batch: `db.operation.name` is `BATCH get`, and its span carries
- * `db.operation.batch.size`; a `getMany` of one key on this node is a plain
- * `get`. The size comes from {@link BatchSizing}, which wraps the node's backend.
+ * A `getMany` on the binary and meta protocols sends one quiet get per key,
+ * so per the database conventions it is a batch: `db.operation.name` is
+ * `BATCH get`, and its span carries `db.operation.batch.size`. The size comes
+ * from {@link BatchSizing}, which wraps those nodes' backends. A `getMany` of
+ * one key is a plain `get`, and so is one without a size: the text protocol's
+ * multi-key `gets`, one command (the conventions: a command is not a batch
+ * because it takes many keys).
  */
 export class OperationObserver implements BackendObserver {
   private readonly attributes: NodeAttributes;
@@ -60,10 +63,14 @@ export class OperationObserver implements BackendObserver {
     let size: number | undefined;
     if (op === 'getMany') {
       size = this.batchSize;
-      // One key is one operation, not a batch (semconv).
-      name = size === 1 ? 'get' : BATCH_GET;
+      // One key is one operation, not a batch; nor is one multi-key command (semconv).
+      name = size === undefined || size === 1 ? 'get' : BATCH_GET;
     }
-    const span = this.telemetry.operationSpan(this.attributes, name, size === 1 ? undefined : size);
+    const span = this.telemetry.operationSpan(
+      this.attributes,
+      name,
+      name === BATCH_GET ? size : undefined,
+    );
     // With no SDK to record into, skip the clock reads.
     if (span === undefined && !(this.telemetry.measureOperations && this.telemetry.metrics.live)) {
       return undefined;

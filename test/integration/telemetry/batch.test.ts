@@ -68,6 +68,23 @@ describe('getMany under the database batch conventions', () => {
     expect(names).toEqual(['get']);
   });
 
+  it('on the text protocol a getMany is one multi-key gets per node: a get, not a batch', async () => {
+    const text = createClient({
+      servers: cluster.nodes.map((n) => n.address),
+      protocol: 'text',
+      tracerProvider: otel.tracerProvider,
+      traceOperations: true,
+    });
+    try {
+      await text.getMany(keys);
+    } finally {
+      await text.close();
+    }
+    const spans = otel.spans();
+    expect(spans.map((s) => s.name)).toEqual(['get memcached', 'get memcached']);
+    for (const s of spans) expect(s.attributes).not.toHaveProperty('db.operation.batch.size');
+  });
+
   it('a batch on a failing node records error.type on the batch', async () => {
     const down = createClient({
       servers: [cluster.nodes[0]!.address],

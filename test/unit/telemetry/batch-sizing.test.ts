@@ -43,10 +43,10 @@ describe('BatchSizing', () => {
       },
     } as unknown as Backend;
     expect(() => new BatchSizing(throwing, observer).getMany(['a', 'b'])).toThrow();
-    // An operation observed without a size afterwards (no wrapper) is not sized by the old call.
+    // A getMany observed without a size afterwards (one multi-key command) is not sized by the old call.
     observer.finish('getMany', observer.start('getMany'), undefined);
     const [span] = otel.spans();
-    expect(span!.attributes['db.operation.name']).toBe('BATCH get');
+    expect(span!.attributes['db.operation.name']).toBe('get');
     expect(span!.attributes).not.toHaveProperty('db.operation.batch.size');
   });
 
