@@ -82,6 +82,7 @@ export class Batch<T> {
    * @param clock - the one clock for deadlines and sleeps
    * @param observer - told what the batch does
    * @param onStall - called once if an asynchronous `fn` holds the batch longer than {@link STALL_MS}
+   * @param onDone - called once every call has settled
    */
   constructor(
     private readonly io: UpdateIO<T>,
@@ -89,6 +90,7 @@ export class Batch<T> {
     private readonly clock: Clock,
     private readonly observer?: BatchObserver,
     private onStall?: () => void,
+    private readonly onDone?: () => void,
   ) {
     for (const call of calls) {
       const signal = call.signal;
@@ -111,7 +113,12 @@ export class Batch<T> {
 
   /** Runs until every call in the batch has settled. Never rejects. */
   private async run(): Promise<void> {
-    if (this.live.size === 0) return;
+    if (this.live.size === 0) {
+      // Every call had settled already (signals aborted before it began); the
+      // owner is told after construction, as for every other batch.
+      if (this.onDone) queueMicrotask(this.onDone);
+      return;
+    }
     this.observer?.started(this.live.size);
     try {
       // Most updates win their first attempt, so it runs directly: p-retry's
@@ -139,6 +146,7 @@ export class Batch<T> {
       }
     } finally {
       for (const cleanup of this.cleanups) cleanup();
+      this.onDone?.();
     }
   }
 

@@ -53,6 +53,7 @@ export class Combiner {
   }
 
   private async drain<T>(group: string, queue: Queue<T>): Promise<void> {
+    const onStall = (): void => this.detach(group, queue);
     while (queue.calls.length > 0) {
       const calls = queue.calls;
       queue.calls = [];
@@ -60,12 +61,28 @@ export class Combiner {
       queue.cancelTimer = undefined;
       queue.timerAt = Infinity;
       for (const call of calls) call.unwatch?.();
-      await new Promise<void>((next) => {
-        // A runner never rejects (Batch.done settles every call itself); go on either way.
-        void this.runBatch(queue.io, calls, next).then(next, next);
-      });
+      // A runner never rejects (Batch.done settles every call itself).
+      await this.runBatch(queue.io, calls, onStall);
     }
+    if (this.queues.get(group) === queue) this.queues.delete(group);
+  }
+
+  /**
+   * The running batch of `queue` is held up: leave it to finish on its own,
+   * and let the calls waiting behind it (and later ones) form a queue of their own.
+   */
+  private detach<T>(group: string, queue: Queue<T>): void {
+    if (this.queues.get(group) !== queue) return;
     this.queues.delete(group);
+    const waiting = queue.calls;
+    queue.calls = [];
+    queue.cancelTimer?.();
+    queue.cancelTimer = undefined;
+    queue.timerAt = Infinity;
+    for (const call of waiting) {
+      call.unwatch?.();
+      this.submit(group, queue.io, call);
+    }
   }
 
   /** While `call` waits behind a running batch, its signal and deadline still apply. */

@@ -143,10 +143,12 @@ export class Updater {
     onStall?: () => void,
   ): Promise<void> {
     if (this.abandoned) return Promise.resolve();
-    const batch = new Batch(io, calls, this.clock, this.telemetry?.batch, onStall);
+    const batch: Batch<T> = new Batch(io, calls, this.clock, this.telemetry?.batch, onStall, () =>
+      this.running.delete(batch as Batch<unknown>),
+    );
     if (this.closing) batch.close();
     this.running.add(batch as Batch<unknown>);
-    return batch.done.finally(() => this.running.delete(batch as Batch<unknown>));
+    return batch.done;
   }
 
   private codecId(codec: Codec<unknown>): number {
