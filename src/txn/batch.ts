@@ -10,7 +10,7 @@ import {
 } from '../errors/index.js';
 import { isAbort, isRemove, type Abort, type Remove } from './markers.js';
 import type { UpdateCall } from './update-call.js';
-import type { Snapshot, UpdateIO } from './update-io.js';
+import type { Snapshot, UpdateIO, WriteOutcome } from './update-io.js';
 import type { UpdateOutcome } from './update-result.js';
 
 /** Told what a batch does, for telemetry. */
@@ -35,8 +35,6 @@ class Passthrough extends Error {
 }
 
 const NEVER = new AbortController().signal;
-/** An attempt whose result must not be written: run it again on a fresh read, at once. */
-const RESTART = Symbol('restart');
 /** The call settled while its `fn` ran: what `fn` returns is dropped. */
 const DROPPED = Symbol('dropped');
 
@@ -173,113 +171,125 @@ export class Batch<T> {
     }
   }
 
-  /** Read, apply every live call's `fn`, write; again at once if a call left in between. */
+  /**
+   * One attempt: read, apply every live call's `fn`, write; at once again
+   * (the same attempt) if a call left between its `fn` and the write.
+   */
   private async attempt(attempt: number): Promise<void> {
-    while ((await this.once(attempt)) === RESTART && this.live.size > 0);
-  }
-
-  private async once(attempt: number): Promise<void | typeof RESTART> {
-    let snapshot: Snapshot<T>;
-    try {
-      snapshot = await this.io.read();
-    } catch (err) {
-      throw new Passthrough(err);
-    }
-    let now = this.clock.now();
-    this.expire(false, now);
-    let present = snapshot.present;
-    let current = snapshot.value;
-    let bytes: Buffer | undefined;
-    const applied: Array<{ call: UpdateCall<T>; outcome: UpdateOutcome; value: T | undefined }> =
-      [];
-    // Decisions made on a value earlier functions produced but not yet written
-    // stand only if that write lands; on a conflict those calls run again.
-    const deferred: Array<{ call: UpdateCall<T>; settle: () => void }> = [];
-    const decide = (call: UpdateCall<T>, settle: () => void): void => {
-      if (applied.length === 0) this.settle(call, settle);
-      else deferred.push({ call, settle });
-    };
-
-    const ran: Array<UpdateCall<T>> = [];
-    for (const call of [...this.live]) {
-      if (!this.live.has(call)) continue;
-      // A call whose time ran out while others' functions ran does not start its own.
-      if (now >= call.deadline) {
-        this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
-        continue;
-      }
-      call.attempts++;
-      ran.push(call);
-      let next: Next<T> | typeof DROPPED;
+    for (;;) {
+      if (this.live.size === 0) return;
+      let snapshot: Snapshot<T>;
       try {
-        const out = this.apply(call, current);
-        if (isPromiseLike(out)) {
-          next = await out;
-          now = this.clock.now();
-        } else {
-          next = out;
+        snapshot = await this.io.read();
+      } catch (err) {
+        throw new Passthrough(err);
+      }
+      let now = this.clock.now();
+      this.expire(false, now);
+      let present = snapshot.present;
+      let current = snapshot.value;
+      let bytes: Buffer | undefined;
+      const applied: Array<{ call: UpdateCall<T>; outcome: UpdateOutcome; value: T | undefined }> =
+        [];
+      // Decisions made on a value earlier functions produced but not yet written
+      // stand only if that write lands; on a conflict those calls run again.
+      const deferred: Array<{ call: UpdateCall<T>; settle: () => void }> = [];
+      const decide = (call: UpdateCall<T>, settle: () => void): void => {
+        if (applied.length === 0) this.settle(call, settle);
+        else deferred.push({ call, settle });
+      };
+
+      const ran: Array<UpdateCall<T>> = [];
+      for (const call of [...this.live]) {
+        if (!this.live.has(call)) continue;
+        // A call whose time ran out while others' functions ran does not start its own.
+        if (now >= call.deadline) {
+          this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
+          continue;
         }
-      } catch (err) {
-        decide(call, () => call.reject(err, true));
+        call.attempts++;
+        ran.push(call);
+        let next: Next<T> | typeof DROPPED;
+        try {
+          const out = this.apply(call, current);
+          if (isPromiseLike(out)) {
+            next = await out;
+            now = this.clock.now();
+          } else {
+            next = out;
+          }
+        } catch (err) {
+          decide(call, () => call.reject(err, true));
+          continue;
+        }
+        if (next === DROPPED || !this.live.has(call)) continue;
+        if (isAbort(next)) {
+          const seen = current;
+          const cas = applied.length === 0 && present ? snapshot.token : undefined;
+          const result = next.result;
+          decide(call, () =>
+            call.resolve({ outcome: 'aborted', value: seen, cas, attempts: call.attempts, result }),
+          );
+          continue;
+        }
+        if (isRemove(next)) {
+          applied.push({ call, outcome: 'removed', value: undefined });
+          present = false;
+          current = undefined;
+          bytes = undefined;
+          continue;
+        }
+        let encoded: Buffer;
+        try {
+          encoded = this.io.encode(next);
+        } catch (err) {
+          decide(call, () => call.reject(err, true));
+          continue;
+        }
+        applied.push({ call, outcome: present ? 'updated' : 'created', value: next });
+        present = true;
+        current = next;
+        bytes = encoded;
+      }
+      if (applied.length === 0) return;
+      // A call whose time ran out (or that was aborted) after its fn ran must
+      // not be written: the others are applied again to a fresh read.
+      // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
+      this.expire(false);
+      if (applied.some((a) => !this.live.has(a.call))) {
+        // Not a new attempt: the same one, without the calls that left.
+        for (const call of ran) call.attempts--;
         continue;
       }
-      if (next === DROPPED || !this.live.has(call)) continue;
-      if (isAbort(next)) {
-        const seen = current;
-        const cas = applied.length === 0 && present ? snapshot.token : undefined;
-        const result = next.result;
-        decide(call, () =>
-          call.resolve({ outcome: 'aborted', value: seen, cas, attempts: call.attempts, result }),
-        );
-        continue;
-      }
-      if (isRemove(next)) {
-        applied.push({ call, outcome: 'removed', value: undefined });
-        present = false;
-        current = undefined;
-        bytes = undefined;
-        continue;
-      }
-      let encoded: Buffer;
-      try {
-        encoded = this.io.encode(next);
-      } catch (err) {
-        decide(call, () => call.reject(err, true));
-        continue;
-      }
-      applied.push({ call, outcome: present ? 'updated' : 'created', value: next });
-      present = true;
-      current = next;
-      bytes = encoded;
-    }
-    if (applied.length === 0) return;
-    // A call whose time ran out (or that was aborted) after its fn ran must
-    // not be written: the others are applied again to a fresh read.
-    // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
-    this.expire(false);
-    if (applied.some((a) => !this.live.has(a.call))) {
-      // Not a new attempt: the same one, without the calls that left.
-      for (const call of ran) call.attempts--;
-      return RESTART;
-    }
 
-    const written = await this.write(snapshot, present ? bytes : undefined, applied, attempt);
-    for (const { call, outcome, value } of applied) {
-      const attempts = call.attempts;
-      this.settle(call, () =>
-        call.resolve(
-          outcome === 'removed'
-            ? { outcome, value: undefined, cas: undefined, attempts }
-            : {
-                outcome: outcome as 'created' | 'updated',
-                value: value as T,
-                cas: written,
-                attempts,
-              },
-        ),
-      );
+      this.writing = applied;
+      let outcome: WriteOutcome | undefined;
+      let failure: unknown;
+      try {
+        outcome = await this.io.write(snapshot, present ? bytes : undefined);
+      } catch (err) {
+        failure = err;
+      }
+      const written = this.afterWrite(outcome, failure, applied, attempt);
+      for (const { call, outcome, value } of applied) {
+        const attempts = call.attempts;
+        this.settle(call, () =>
+          call.resolve(
+            outcome === 'removed'
+              ? { outcome, value: undefined, cas: undefined, attempts }
+              : {
+                  outcome: outcome as 'created' | 'updated',
+                  value: value as T,
+                  cas: written,
+                  attempts,
+                },
+          ),
+        );
+      }
+      for (const d of deferred) this.settle(d.call, d.settle);
+
+      return;
     }
-    for (const d of deferred) this.settle(d.call, d.settle);
   }
 
   /** Runs a call's `fn`; an asynchronous one is awaited only while the call is live. */
@@ -331,21 +341,13 @@ export class Batch<T> {
     });
   }
 
-  /** The write of an attempt; calls in it settle with its answer, whatever happens meanwhile. */
-  private async write(
-    snapshot: Snapshot<T>,
-    bytes: Buffer | undefined,
+  /** The answer to an attempt's write: the new token, or a conflict or failure thrown. */
+  private afterWrite(
+    written: WriteOutcome | undefined,
+    failure: unknown,
     applied: ReadonlyArray<{ call: UpdateCall<T> }>,
     attempt: number,
-  ): Promise<CasToken | undefined> {
-    this.writing = applied;
-    let written;
-    let failure: unknown;
-    try {
-      written = await this.io.write(snapshot, bytes);
-    } catch (err) {
-      failure = err;
-    }
+  ): CasToken | undefined {
     this.writing = undefined;
     const held = this.held;
     this.held = undefined;
