@@ -180,16 +180,12 @@ export class Connection<R extends Reply> {
       this.connectTimer = setTimeout(this.connectTimedOut, this.options.timeoutMs);
       this.connectTimer.unref();
     }
-    this.sendOpening(opening);
-  };
-
-  private sendOpening(steps: ReadonlyArray<Opening<R>>): void {
-    this.socket?.write(
-      steps.length === 1
-        ? (steps[0]?.request as Buffer)
-        : Buffer.concat(steps.map((o) => o.request)),
+    socket.write(
+      opening.length === 1
+        ? (opening[0]?.request as Buffer)
+        : Buffer.concat(opening.map((o) => o.request)),
     );
-  }
+  };
 
   private ready(): void {
     this.state = 'ready';
@@ -242,11 +238,7 @@ export class Connection<R extends Reply> {
     if (this.state === 'opening') {
       const step = this.opening.shift();
       if (step === undefined) throw new MalformedReplyError('sent a reply to no request');
-      const more = step.check(r);
-      if (more && more.length > 0) {
-        this.opening.push(...more);
-        this.sendOpening(more);
-      }
+      step.check(r);
       if (this.opening.length === 0) this.ready();
       return;
     }

@@ -22,23 +22,18 @@ type BackendFactory = (
   observer: BackendObserver | undefined,
 ) => Backend;
 
-const FACTORIES: Partial<Record<Protocol, BackendFactory>> = {
+const FACTORIES: Readonly<Record<Protocol, BackendFactory>> = {
   binary: (o, retry, observer) => new BinaryBackend(o, retry, observer),
   meta: (o, retry, observer) => new MetaBackend(o, retry, observer),
   text: (o, retry, observer) => new TextBackend(o, retry, observer),
 };
 
-/**
- * The backend for one node in `protocol`.
- * @throws Error for a protocol this build does not speak yet
- */
+/** The backend for one node in `protocol`. */
 export function nodeBackend(
   protocol: Protocol,
   options: ConnectionOptions,
   authRetryMs: number,
   observer: BackendObserver | undefined,
 ): Backend {
-  const make = FACTORIES[protocol];
-  if (make === undefined) throw new Error(`the ${protocol} protocol is not available`);
-  return make(options, authRetryMs, observer);
+  return FACTORIES[protocol](options, authRetryMs, observer);
 }

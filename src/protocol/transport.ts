@@ -50,12 +50,8 @@ export interface Pending<R extends Reply> {
 export interface Opening<R extends Reply> {
   /** The bytes to send. */
   readonly request: Buffer;
-  /**
-   * Throws (an {@link AuthenticationError}, a {@link ProtocolError}) when the
-   * reply says the connection is unusable; may return further requests to
-   * send and check before the connection is ready (a login the reply asked for).
-   */
-  check(r: R): void | ReadonlyArray<Opening<R>>;
+  /** Throws (an {@link AuthenticationError}, a {@link ProtocolError}) when the reply says the connection is unusable. */
+  check(r: R): void;
 }
 
 /** How the connection core hears from the transport while it opens the socket. */

@@ -1,5 +1,6 @@
 import { HEADER_BYTES } from './opcodes.js';
 import { MalformedReplyError } from '../malformed-reply-error.js';
+import { StreamBuffer } from '../stream-buffer.js';
 
 /** The magic byte of every binary-protocol response. */
 const RESPONSE_MAGIC = 0x81;
@@ -43,11 +44,7 @@ const MEMCACHED_MAX_ITEM_BYTES = 1024 * 1024 * 1024;
  * {@link MalformedReplyError} at once, before anything is buffered for it.
  */
 export class ResponseReader {
-  private parts: Buffer[] = [];
-  private buffered = 0;
-  private needed = HEADER_BYTES;
-  /** Bytes of an oversized body still to discard. */
-  private skipping = 0;
+  private readonly held = new StreamBuffer();
 
   /** @param maxBodyBytes - the largest body read; larger ones (up to memcached's own maximum) are skipped */
   constructor(private readonly maxBodyBytes = Infinity) {}
@@ -58,25 +55,8 @@ export class ResponseReader {
    * @throws {@link MalformedReplyError} for bytes that are not a valid response
    */
   push(chunk: Buffer, onResponse: (r: Response) => void): void {
-    if (this.skipping > 0) {
-      if (chunk.length <= this.skipping) {
-        this.skipping -= chunk.length;
-        return;
-      }
-      chunk = chunk.subarray(this.skipping);
-      this.skipping = 0;
-    }
-    let buf: Buffer;
-    if (this.buffered === 0) {
-      buf = chunk;
-    } else {
-      this.parts.push(chunk);
-      this.buffered += chunk.length;
-      if (this.buffered < this.needed) return;
-      buf = Buffer.concat(this.parts, this.buffered);
-      this.parts = [];
-      this.buffered = 0;
-    }
+    const buf = this.held.take(chunk);
+    if (buf === undefined) return;
     let offset = 0;
     while (buf.length - offset >= HEADER_BYTES) {
       const body = this.bodyLength(buf, offset);
@@ -87,7 +67,7 @@ export class ResponseReader {
           offset += HEADER_BYTES + body;
           continue;
         }
-        this.skipping = body - available;
+        this.held.skip(body - available);
         offset = buf.length;
         break;
       }
@@ -96,17 +76,14 @@ export class ResponseReader {
       onResponse(parseAt(buf, offset, total));
       offset += total;
     }
-    this.parts = [];
-    this.buffered = 0;
-    this.needed = HEADER_BYTES;
-    if (offset < buf.length) {
-      const rest = buf.subarray(offset);
-      if (rest[0] !== RESPONSE_MAGIC) throw notBinary(rest);
-      this.parts = [rest];
-      this.buffered = rest.length;
-      this.needed =
-        rest.length >= HEADER_BYTES ? HEADER_BYTES + this.bodyLength(rest, 0) : HEADER_BYTES;
-    }
+    const left = buf.length - offset;
+    if (left > 0 && buf[offset] !== RESPONSE_MAGIC) throw notBinary(buf.subarray(offset));
+    // With its header here, wait for the whole frame; otherwise for the header.
+    this.held.keep(
+      buf,
+      offset,
+      left >= HEADER_BYTES ? HEADER_BYTES + this.bodyLength(buf, offset) : HEADER_BYTES,
+    );
   }
 
   /** Checks a whole header at `offset` and returns its body length. */

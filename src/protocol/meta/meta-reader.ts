@@ -1,4 +1,5 @@
 import { MalformedReplyError } from '../malformed-reply-error.js';
+import { StreamBuffer } from '../stream-buffer.js';
 import type { Reply, ReplyReader } from '../transport.js';
 
 /** One meta-protocol reply (or a classic line the meta client also meets). */
@@ -60,37 +61,15 @@ const LF = 0x0a;
  * {@link MalformedReplyError}.
  */
 export class MetaReader implements ReplyReader<MetaReply> {
-  private parts: Buffer[] = [];
-  private buffered = 0;
-  /** Bytes needed before parsing again (0: until a line end arrives). */
-  private needed = 0;
-  /** Bytes of an oversized value (and its CRLF) still to discard. */
-  private skipping = 0;
+  private readonly held = new StreamBuffer();
 
   /** @param maxValueBytes - the largest value read */
   constructor(private readonly maxValueBytes: number) {}
 
   push(chunk: Buffer, onReply: (r: MetaReply) => void): void {
-    if (this.skipping > 0) {
-      if (chunk.length <= this.skipping) {
-        this.skipping -= chunk.length;
-        return;
-      }
-      chunk = chunk.subarray(this.skipping);
-      this.skipping = 0;
-    }
-    let buf: Buffer;
-    if (this.buffered === 0) {
-      buf = chunk;
-    } else {
-      this.parts.push(chunk);
-      this.buffered += chunk.length;
-      if (this.needed > 0 && this.buffered < this.needed) return;
-      buf = Buffer.concat(this.parts, this.buffered);
-      this.parts = [];
-      this.buffered = 0;
-    }
-    this.needed = 0;
+    const buf = this.held.take(chunk);
+    if (buf === undefined) return;
+    let needed = 0;
     let offset = 0;
     while (offset < buf.length) {
       const eol = buf.indexOf(LF, offset);
@@ -158,12 +137,12 @@ export class MetaReader implements ReplyReader<MetaReply> {
           offset = start + size + 2;
           continue;
         }
-        this.skipping = size + 2 - available;
+        this.held.skip(size + 2 - available);
         offset = buf.length;
         break;
       }
       if (buf.length - start < size + 2) {
-        this.needed = start - offset + size + 2;
+        needed = start - offset + size + 2;
         break;
       }
       if (buf[start + size] !== CR || buf[start + size + 1] !== LF) {
@@ -179,11 +158,7 @@ export class MetaReader implements ReplyReader<MetaReply> {
       });
       offset = start + size + 2;
     }
-    if (offset < buf.length) {
-      const rest = buf.subarray(offset);
-      this.parts = [rest];
-      this.buffered = rest.length;
-    }
+    this.held.keep(buf, offset, needed);
   }
 }
 

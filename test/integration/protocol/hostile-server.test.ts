@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it, vi, type ExpectStatic } from 'vitest';
+import { describe, expect, it, vi, type ExpectStatic } from 'vitest';
 import {
   AuthenticationError,
   ConnectionError,
@@ -11,6 +11,14 @@ import {
   type Client,
 } from '../../../src/index.js';
 import { encodeResponse, OP, WRITE_OPCODES } from '../../helpers/binary-frames.js';
+import {
+  collectUncaught,
+  describeError,
+  describeSettled,
+  expectRejection,
+  settle as settleWithin,
+  type Settled,
+} from '../../helpers/hostile-assertions.js';
 import {
   afterHandshake,
   baseline,
@@ -259,87 +267,12 @@ function behaviourFor(c: Case, o: Op): Behaviour {
   return o.target === 'write' ? onlyFor(WRITE_OPCODES, c.behaviour) : afterHandshake(c.behaviour);
 }
 
-// A throw inside a socket handler surfaces here (or kills the fork): collect
-// both kinds for the whole file and require none.
-const uncaught: unknown[] = [];
-const collect = (err: unknown): void => void uncaught.push(err);
-beforeAll(() => {
-  process.on('uncaughtException', collect);
-  process.on('unhandledRejection', collect);
-});
-afterAll(() => {
-  process.off('uncaughtException', collect);
-  process.off('unhandledRejection', collect);
-  expect(uncaught.map(describeError)).toEqual([]);
-});
-
-type Settled =
-  | { readonly status: 'resolved'; readonly value: unknown; readonly ms: number }
-  | { readonly status: 'rejected'; readonly error: unknown; readonly ms: number }
-  | { readonly status: 'hung'; readonly ms: number };
+// A throw inside a socket handler surfaces here (or kills the fork): none is allowed.
+const uncaught = collectUncaught();
 
 /** Waits for a call, but gives up (and says so) well after it should have settled. */
-async function settle(promise: Promise<unknown>, giveUpMs = SETTLE_MS + 1000): Promise<Settled> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>(
-    (resolve) => (timer = setTimeout(() => resolve('hung'), giveUpMs)),
-  );
-  try {
-    const r = await Promise.race([
-      promise.then(
-        (value) => ({ status: 'resolved' as const, value }),
-        (error: unknown) => ({ status: 'rejected' as const, error }),
-      ),
-      hung,
-    ]);
-    const ms = performance.now() - started;
-    return r === 'hung' ? { status: 'hung', ms } : { ...r, ms };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** An error's class, code and message, cause included, so a failed match shows what came instead. */
-function describeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { thrown: err };
-  const { name, message } = err;
-  const code = (err as { code?: unknown }).code;
-  return err.cause === undefined
-    ? { name, code, message }
-    : { name, code, message, cause: describeError(err.cause) };
-}
-
-function describeSettled(s: Settled): Record<string, unknown> {
-  return s.status === 'rejected'
-    ? { status: s.status, ...describeError(s.error) }
-    : { status: s.status };
-}
-
-type ErrorClass =
-  | typeof ProtocolError
-  | typeof IndeterminateWriteError
-  | typeof TimeoutError
-  | typeof ConnectionError
-  | typeof AuthenticationError;
-
-const CODES = new Map<ErrorClass, string>([
-  [ProtocolError, 'PROTOCOL_ERROR'],
-  [IndeterminateWriteError, 'INDETERMINATE_WRITE'],
-  [TimeoutError, 'TIMEOUT'],
-  [ConnectionError, 'CONNECTION_FAILED'],
-  [AuthenticationError, 'AUTH_FAILED'],
-]);
-
-/** Checks the call rejected with `cls` (and its code); returns the error. */
-function expectRejection(expect: ExpectStatic, s: Settled, cls: ErrorClass): unknown {
-  expect
-    .soft(describeSettled(s))
-    .toMatchObject({ status: 'rejected', name: cls.name, code: CODES.get(cls) });
-  const error = s.status === 'rejected' ? s.error : undefined;
-  expect.soft(error).toBeInstanceOf(cls);
-  return error;
-}
+const settle = (promise: Promise<unknown>): Promise<Settled> =>
+  settleWithin(promise, SETTLE_MS + 1000);
 
 /** Checks one call's result against what the rules say for its case. */
 function expectOutcome(expect: ExpectStatic, c: Case, o: Op, outcome: Outcome, s: Settled): void {
