@@ -66,6 +66,8 @@ export {
   type LinearOptions,
   type ExponentialOptions,
   type JitterOptions,
+  DEFAULT_RETRY_BUDGET,
+  type RetryBudgetOptions,
 } from './backoff/index.js';
 export {
   ATTR_DB_SYSTEM_NAME,
@@ -159,6 +161,8 @@ export {
   type ConflictKind,
   RetryExhaustedError,
   isRetryExhaustedError,
+  RetryBudgetExhaustedError,
+  isRetryBudgetExhaustedError,
   InvalidArgumentError,
   isInvalidArgumentError,
   UnsupportedOperationError,

@@ -12,3 +12,11 @@ export { fullJitter } from './full-jitter.js';
 export { equalJitter } from './equal-jitter.js';
 export { decorrelatedJitter } from './decorrelated-jitter.js';
 export { BACKOFF_POLICIES, policyByName, type BackoffPolicyName } from './by-name.js';
+export {
+  RetryBudget,
+  DEFAULT_RETRY_BUDGET,
+  resolveRetryBudget,
+  unlimitedRetries,
+  type RetryBudgetOptions,
+  type RetryGate,
+} from './retry-budget.js';

@@ -12,6 +12,7 @@ import { checkCodec, decodeValue, encodeValue, type Codec } from '../codec/index
 import { ClientClosedError, ValueTooLargeError, InvalidArgumentError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
 import { Telemetry, UpdateTracker } from '../telemetry/index.js';
+import { RetryBudget, unlimitedRetries, type RetryGate } from '../backoff/index.js';
 import {
   keyUpdateIO,
   Updater,
@@ -52,6 +53,8 @@ export class Client {
   private readonly topology: Topology;
   private readonly telemetry: Telemetry;
   private readonly updater: Updater;
+  /** The client-wide retry budget (`retryBudget`): asked before every retry, of any kind. */
+  private readonly retryGate: RetryGate;
   private closing: Promise<void> | undefined;
 
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
@@ -61,13 +64,21 @@ export class Client {
     this.topology = topologyFor(this.options, this.telemetry);
     const telemetry = this.telemetry;
     const clock = this.options.clock;
-    this.updater = new Updater(this.options.retry, this.options.combineUpdates, clock, {
-      batch: {
-        started: (size) => telemetry.metrics.batchSize.record(size),
-        backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
+    const budget = this.options.retryBudget;
+    this.retryGate = budget ? new RetryBudget(budget, clock) : unlimitedRetries;
+    this.updater = new Updater(
+      this.options.retry,
+      this.options.combineUpdates,
+      clock,
+      {
+        batch: {
+          started: (size) => telemetry.metrics.batchSize.record(size),
+          backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
+        },
+        call: (started) => new UpdateTracker(telemetry, started, () => clock.now()),
       },
-      call: (started) => new UpdateTracker(telemetry, started, () => clock.now()),
-    });
+      this.retryGate,
+    );
   }
 
   /** `'memcached'` when talking to servers, `'embedded'` for the in-process store (no `servers` given). */

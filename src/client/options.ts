@@ -4,6 +4,7 @@ import { MemoryStore, type MemoryStoreOptions } from '../backend/index.js';
 import { checkKeyPrefix } from '../keys/index.js';
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from '../txn/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
+import { resolveRetryBudget, type RetryBudgetOptions } from '../backoff/index.js';
 import { refuseUnknown } from './arguments.js';
 import type { TelemetryOptions } from '../telemetry/index.js';
 import {
@@ -108,6 +109,15 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
    */
   readonly combineUpdates?: boolean;
   /**
+   * A client-wide cap on retries, shared by every `update()` (and lock and
+   * `getOrCompute` waits): `true` for {@link DEFAULT_RETRY_BUDGET}, or its
+   * fields. When recent retries reach their share of recent calls, a call
+   * that would retry fails fast with {@link RetryBudgetExhaustedError}
+   * instead of adding load to a contended node. See docs/compute.md.
+   * @defaultValue false (off; each call has only its own `retry` budget)
+   */
+  readonly retryBudget?: boolean | RetryBudgetOptions;
+  /**
    * The embedded store used when `servers` is empty: its options, or a
    * {@link MemoryStore} to share between several clients in one process.
    * @defaultValue a new store with {@link DEFAULT_MEMORY_STORE_OPTIONS}
@@ -154,6 +164,7 @@ export interface ResolvedClientOptions {
   readonly combineUpdates: boolean;
   readonly drainTimeoutMs: number;
   readonly retry: ResolvedRetryOptions;
+  readonly retryBudget: Required<RetryBudgetOptions> | undefined;
   readonly clock: Clock;
   readonly cluster: ResolvedClusterOptions;
 }
@@ -202,6 +213,7 @@ const CLIENT_OPTION_NAMES: readonly string[] = [
   'retry',
   'drainTimeoutMs',
   'combineUpdates',
+  'retryBudget',
   'memory',
   'clock',
   'failureThreshold',
@@ -298,6 +310,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
       MAX_TIMER_MS,
     ),
     retry: resolveRetryOptions(options.retry),
+    retryBudget: resolveRetryBudget(options.retryBudget),
     clock,
     cluster: resolveClusterOptions(options),
   };

@@ -16,6 +16,10 @@ export { ProtocolError, isProtocolError } from './protocol-error.js';
 export { ClientClosedError, isClientClosedError } from './client-closed-error.js';
 export { CasConflictError, isCasConflictError, type ConflictKind } from './cas-conflict-error.js';
 export { RetryExhaustedError, isRetryExhaustedError } from './retry-exhausted-error.js';
+export {
+  RetryBudgetExhaustedError,
+  isRetryBudgetExhaustedError,
+} from './retry-budget-exhausted-error.js';
 export { AuthenticationError, isAuthenticationError } from './authentication-error.js';
 export { InvalidArgumentError, isInvalidArgumentError } from './invalid-argument-error.js';
 export {

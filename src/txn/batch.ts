@@ -1,4 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
+import { unlimitedRetries, type RetryGate } from '../backoff/index.js';
 import { sleep, type Clock } from '../clock/index.js';
 import type { CasToken } from '../cluster/index.js';
 import {
@@ -6,6 +7,7 @@ import {
   ClientClosedError,
   isCasConflictError,
   isIndeterminateWriteError,
+  RetryBudgetExhaustedError,
   RetryExhaustedError,
 } from '../errors/index.js';
 import { isAbort, isRemove, type Abort, type Remove } from './markers.js';
@@ -78,6 +80,7 @@ export class Batch<T> {
    * @param io - the key's operations
    * @param calls - the calls, in arrival order
    * @param clock - the one clock for deadlines and sleeps
+   * @param gate - the client's retry budget, asked before each retry
    * @param observer - told what the batch does
    * @param onStall - called once if an asynchronous `fn` holds the batch longer than {@link STALL_MS}
    * @param onDone - called once every call has settled
@@ -86,6 +89,7 @@ export class Batch<T> {
     private readonly io: UpdateIO<T>,
     calls: ReadonlyArray<UpdateCall<T>>,
     private readonly clock: Clock,
+    private readonly gate: RetryGate = unlimitedRetries,
     private readonly observer?: BatchObserver,
     private onStall?: () => void,
     private readonly onDone?: () => void,
@@ -375,6 +379,17 @@ export class Batch<T> {
     this.expire(true);
     const head = this.live.values().next().value;
     if (head === undefined) return;
+    if (!this.gate.tryRetry()) {
+      // The client's retry budget is spent: fail fast rather than add load to a contended node.
+      for (const call of [...this.live]) {
+        this.settle(call, () =>
+          call.reject(
+            new RetryBudgetExhaustedError('update', this.io.key, call.attempts, { cause: error }),
+          ),
+        );
+      }
+      return;
+    }
     const raw = head.retry.policy.delay({
       attempt,
       previousDelayMs: head.previousDelayMs,

@@ -1,3 +1,4 @@
+import { unlimitedRetries, type RetryGate } from '../backoff/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Codec } from '../codec/index.js';
 import { ClientClosedError } from '../errors/index.js';
@@ -45,12 +46,14 @@ export class Updater {
    * @param combineByDefault - the client's `combineUpdates`
    * @param clock - the one clock for deadlines and sleeps
    * @param telemetry - told how calls and batches go
+   * @param gate - the client's retry budget, asked before every retry
    */
   constructor(
     defaults: ResolvedRetryOptions,
     private readonly combineByDefault: boolean,
     private readonly clock: Clock,
     private readonly telemetry?: UpdateTelemetry,
+    private readonly gate: RetryGate = unlimitedRetries,
   ) {
     this.retry = defaults;
     this.combiner = new Combiner((io, calls, onStall) => this.runBatch(io, calls, onStall), clock);
@@ -79,6 +82,7 @@ export class Updater {
     options: UpdateOptions<T>,
     retry: ResolvedRetryOptions,
   ): Promise<UpdateResult<T, R>> {
+    this.gate.recordRequest();
     return new Promise<UpdateResult<T, R>>((resolve, reject) => {
       const started = this.clock.now();
       const call = new UpdateCall<T>(
@@ -143,8 +147,14 @@ export class Updater {
     onStall?: () => void,
   ): Promise<void> {
     if (this.abandoned) return Promise.resolve();
-    const batch: Batch<T> = new Batch(io, calls, this.clock, this.telemetry?.batch, onStall, () =>
-      this.running.delete(batch as Batch<unknown>),
+    const batch: Batch<T> = new Batch(
+      io,
+      calls,
+      this.clock,
+      this.gate,
+      this.telemetry?.batch,
+      onStall,
+      () => this.running.delete(batch as Batch<unknown>),
     );
     if (this.closing) batch.close();
     this.running.add(batch as Batch<unknown>);

@@ -285,7 +285,7 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     const { io, state } = fakeIO(1);
     const batches: Array<Promise<void>> = [];
     const combiner = new Combiner((batchIO, calls, onStall) => {
-      const b = new Batch(batchIO, calls, manual, undefined, onStall);
+      const b = new Batch(batchIO, calls, manual, undefined, undefined, onStall);
       batches.push(b.done);
       return b.done;
     }, manual);
@@ -341,7 +341,8 @@ describe('Batch and Updater: deadlines of every waiting call, lost writes, close
     const manual = new ManualClock();
     const { io, state } = fakeIO(1);
     const combiner = new Combiner(
-      (batchIO, calls, onStall) => new Batch(batchIO, calls, manual, undefined, onStall).done,
+      (batchIO, calls, onStall) =>
+        new Batch(batchIO, calls, manual, undefined, undefined, onStall).done,
       manual,
     );
     let release!: () => void;
