@@ -20,6 +20,9 @@ export {
   RetryBudgetExhaustedError,
   isRetryBudgetExhaustedError,
 } from './retry-budget-exhausted-error.js';
+export { LockTimeoutError, isLockTimeoutError } from './lock-timeout-error.js';
+export { LockLostError, isLockLostError } from './lock-lost-error.js';
+export { StaleFenceError, isStaleFenceError } from './stale-fence-error.js';
 export { AuthenticationError, isAuthenticationError } from './authentication-error.js';
 export { InvalidArgumentError, isInvalidArgumentError } from './invalid-argument-error.js';
 export {
