@@ -65,7 +65,8 @@ export class Client {
     const telemetry = this.telemetry;
     const clock = this.options.clock;
     const budget = this.options.retryBudget;
-    this.retryGate = budget ? new RetryBudget(budget, clock) : unlimitedRetries;
+    const gate = budget ? new RetryBudget(budget, clock) : undefined;
+    this.retryGate = gate ?? unlimitedRetries;
     this.updater = new Updater(
       this.options.retry,
       this.options.combineUpdates,
@@ -77,7 +78,7 @@ export class Client {
         },
         call: (started) => new UpdateTracker(telemetry, started, () => clock.now()),
       },
-      this.retryGate,
+      gate,
     );
   }
 

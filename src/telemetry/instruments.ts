@@ -17,16 +17,35 @@ import type { Backend } from '../backend/index.js';
 import { nodeAttributes } from './node-attributes.js';
 import { observe, Tally } from './tally.js';
 
-/** Every outcome an update can end with. */
+/**
+ * Every outcome an update can end with: `exhausted` when its own `retry`
+ * budget ran out, `throttled` when the client's `retryBudget` stopped it.
+ */
 export type UpdateTelemetryOutcome =
-  'created' | 'updated' | 'removed' | 'aborted' | 'exhausted' | 'indeterminate' | 'error';
+  | 'created'
+  | 'updated'
+  | 'removed'
+  | 'aborted'
+  | 'exhausted'
+  | 'throttled'
+  | 'indeterminate'
+  | 'error';
 
 // memcas-only instruments carry only the attribute that varies: the SDK
 // hashes every attribute set on every record. Made once per process, so
 // tallies keyed by them add up across meters (see Instruments.absorb).
 const OUTCOME_ATTRIBUTES = new Map<UpdateTelemetryOutcome, Attributes>(
   (
-    ['created', 'updated', 'removed', 'aborted', 'exhausted', 'indeterminate', 'error'] as const
+    [
+      'created',
+      'updated',
+      'removed',
+      'aborted',
+      'exhausted',
+      'throttled',
+      'indeterminate',
+      'error',
+    ] as const
   ).map((o) => [o, Object.freeze({ [ATTR_UPDATE_OUTCOME]: o })]),
 );
 

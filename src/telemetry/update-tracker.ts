@@ -1,5 +1,6 @@
 import {
   isIndeterminateWriteError,
+  isRetryBudgetExhaustedError,
   isRetryExhaustedError,
   type ConflictKind,
 } from '../errors/index.js';
@@ -50,9 +51,11 @@ export class UpdateTracker {
   failed(error: unknown, attempts: number): void {
     const outcome = isRetryExhaustedError(error)
       ? 'exhausted'
-      : isIndeterminateWriteError(error)
-        ? 'indeterminate'
-        : 'error';
+      : isRetryBudgetExhaustedError(error)
+        ? 'throttled'
+        : isIndeterminateWriteError(error)
+          ? 'indeterminate'
+          : 'error';
     this.record(outcome, attempts);
     failSpan(this.span, error);
   }

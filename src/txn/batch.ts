@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { unlimitedRetries, type RetryGate } from '../backoff/index.js';
+import type { RetryGate } from '../backoff/index.js';
 import { sleep, type Clock } from '../clock/index.js';
 import type { CasToken } from '../cluster/index.js';
 import {
@@ -10,10 +10,9 @@ import {
   RetryBudgetExhaustedError,
   RetryExhaustedError,
 } from '../errors/index.js';
-import { isAbort, isRemove, type Abort, type Remove } from './markers.js';
-import type { UpdateCall } from './update-call.js';
-import type { Snapshot, UpdateIO, WriteOutcome } from './update-io.js';
-import type { UpdateOutcome } from './update-result.js';
+import { isAbort, isRemove, type Abort, type Remove, type UpdateOutcome } from './update-result.js';
+import type { UpdateCall } from './updater.js';
+import type { Snapshot, UpdateIO, WriteOutcome } from './key-io.js';
 
 /** Told what a batch does, for telemetry. */
 export interface BatchObserver {
@@ -80,7 +79,7 @@ export class Batch<T> {
    * @param io - the key's operations
    * @param calls - the calls, in arrival order
    * @param clock - the one clock for deadlines and sleeps
-   * @param gate - the client's retry budget, asked before each retry
+   * @param gate - the client's retry budget, asked before each retry (none: unlimited)
    * @param observer - told what the batch does
    * @param onStall - called once if an asynchronous `fn` holds the batch longer than {@link STALL_MS}
    * @param onDone - called once every call has settled
@@ -89,7 +88,7 @@ export class Batch<T> {
     private readonly io: UpdateIO<T>,
     calls: ReadonlyArray<UpdateCall<T>>,
     private readonly clock: Clock,
-    private readonly gate: RetryGate = unlimitedRetries,
+    private readonly gate: RetryGate | undefined = undefined,
     private readonly observer?: BatchObserver,
     private onStall?: () => void,
     private readonly onDone?: () => void,
@@ -379,7 +378,7 @@ export class Batch<T> {
     this.expire(true);
     const head = this.live.values().next().value;
     if (head === undefined) return;
-    if (!this.gate.tryRetry()) {
+    if (this.gate !== undefined && !this.gate.tryRetry()) {
       // The client's retry budget is spent: fail fast rather than add load to a contended node.
       for (const call of [...this.live]) {
         this.settle(call, () =>

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/index.js';
 import { RetryExhaustedError } from '../errors/index.js';
-import type { UpdateCall } from './update-call.js';
-import type { UpdateIO } from './update-io.js';
+import type { UpdateCall } from './updater.js';
+import type { UpdateIO } from './key-io.js';
 
 /** Runs a batch of calls and resolves when all have settled (never rejects); `onStall` is called if one call's `fn` holds it too long. */
 export type BatchRunner = <T>(

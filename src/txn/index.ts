@@ -1,4 +1,4 @@
-export { remove, abort, isAbort, isRemove, type Remove, type Abort } from './markers.js';
+export { remove, abort, isAbort, isRemove, type Remove, type Abort } from './update-result.js';
 export {
   DEFAULT_RETRY_OPTIONS,
   resolveRetryOptions,
@@ -14,9 +14,14 @@ export type {
   UpdateOutcome,
   UpdateContext,
 } from './update-result.js';
-export type { UpdateIO, Snapshot, WriteOutcome } from './update-io.js';
-export { UpdateCall, type UpdateFn, type CallObserver } from './update-call.js';
+export type { UpdateIO, Snapshot, WriteOutcome } from './key-io.js';
 export { Batch, STALL_MS, type BatchObserver } from './batch.js';
 export { Combiner, type BatchRunner } from './combiner.js';
-export { Updater, type UpdateTelemetry } from './updater.js';
+export {
+  Updater,
+  UpdateCall,
+  type UpdateTelemetry,
+  type UpdateFn,
+  type CallObserver,
+} from './updater.js';
 export { keyUpdateIO } from './key-io.js';

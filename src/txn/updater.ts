@@ -1,18 +1,17 @@
-import { unlimitedRetries, type RetryGate } from '../backoff/index.js';
+import type { RetryGate } from '../backoff/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Codec } from '../codec/index.js';
-import { ClientClosedError } from '../errors/index.js';
+import { ClientClosedError, type ConflictKind } from '../errors/index.js';
 import { Batch, type BatchObserver } from './batch.js';
 import { Combiner } from './combiner.js';
-import { UpdateCall, type CallObserver, type UpdateFn } from './update-call.js';
-import type { UpdateIO } from './update-io.js';
+import type { UpdateIO } from './key-io.js';
 import {
   resolveRetryOptions,
   type ResolvedRetryOptions,
   type RetryOptions,
   type UpdateOptions,
 } from './update-options.js';
-import type { UpdateResult } from './update-result.js';
+import type { Abort, Remove, UpdateContext, UpdateOutcome, UpdateResult } from './update-result.js';
 
 /** What the updater tells telemetry. */
 export interface UpdateTelemetry {
@@ -46,14 +45,14 @@ export class Updater {
    * @param combineByDefault - the client's `combineUpdates`
    * @param clock - the one clock for deadlines and sleeps
    * @param telemetry - told how calls and batches go
-   * @param gate - the client's retry budget, asked before every retry
+   * @param gate - the client's retry budget, asked before every retry (none: unlimited)
    */
   constructor(
     defaults: ResolvedRetryOptions,
     private readonly combineByDefault: boolean,
     private readonly clock: Clock,
     private readonly telemetry?: UpdateTelemetry,
-    private readonly gate: RetryGate = unlimitedRetries,
+    private readonly gate?: RetryGate,
   ) {
     this.retry = defaults;
     this.combiner = new Combiner((io, calls, onStall) => this.runBatch(io, calls, onStall), clock);
@@ -82,7 +81,7 @@ export class Updater {
     options: UpdateOptions<T>,
     retry: ResolvedRetryOptions,
   ): Promise<UpdateResult<T, R>> {
-    this.gate.recordRequest();
+    this.gate?.recordRequest();
     return new Promise<UpdateResult<T, R>>((resolve, reject) => {
       const started = this.clock.now();
       const call = new UpdateCall<T>(
@@ -168,5 +167,96 @@ export class Updater {
       this.codecIds.set(codec, id);
     }
     return id;
+  }
+}
+
+/** The function given to `update()`. */
+export type UpdateFn<T, R = unknown> = (
+  current: T | undefined,
+  context: UpdateContext,
+) => T | Remove | Abort<R> | Promise<T | Remove | Abort<R>>;
+
+/** Told how one `update()` call goes (telemetry implements it). */
+export interface CallObserver {
+  /** The call settled with a result. */
+  succeeded(outcome: UpdateOutcome, attempts: number): void;
+  /** The call failed after `attempts` attempts. */
+  failed(error: unknown, attempts: number): void;
+  /** The call took part in a conflict; `delayMs` is the backoff chosen. */
+  conflict(attempt: number, kind: ConflictKind, delayMs: number): void;
+}
+
+/**
+ * One `update()` call: its function and options, and how it settles. A batch
+ * runs one or more of them (combining); each settles exactly once.
+ */
+export class UpdateCall<T> {
+  /** Attempts made so far (times `fn` ran). */
+  attempts = 0;
+  /** The last backoff delay, for policies that grow from it. */
+  previousDelayMs = 0;
+  /** When the call's time is up (clock ms). */
+  readonly deadline: number;
+  /** True once resolved or rejected: later attempts to settle it are ignored. */
+  settled = false;
+  /**
+   * A write of this call whose answer was lost (an idempotent call goes on
+   * after one). If the call then fails for any reason of memcas's own, it
+   * rejects with this error: that write may have been applied.
+   */
+  lostWrite: Error | undefined;
+  /** Undoes whatever watches the call while it waits in a queue. */
+  unwatch: (() => void) | undefined;
+
+  /**
+   * @param fn - the caller's function
+   * @param retry - the resolved retry options
+   * @param signal - the caller's AbortSignal
+   * @param idempotent - whether a lost write answer may be retried
+   * @param started - when the call was made (clock ms)
+   * @param fulfil - fulfils the caller's promise
+   * @param fail - rejects the caller's promise
+   * @param observer - told how the call goes
+   * @param onSettled - told once the call has settled (the updater's count of live calls)
+   */
+  constructor(
+    readonly fn: UpdateFn<T>,
+    readonly retry: ResolvedRetryOptions,
+    readonly signal: AbortSignal | undefined,
+    readonly idempotent: boolean,
+    readonly started: number,
+    private readonly fulfil: (result: UpdateResult<T>) => void,
+    private readonly fail: (error: unknown) => void,
+    private readonly observer?: CallObserver,
+    private readonly onSettled?: (call: UpdateCall<T>) => void,
+  ) {
+    this.deadline = started + retry.deadlineMs;
+  }
+
+  /** Settles the call with a result. */
+  resolve(result: UpdateResult<T>): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.observer?.succeeded(result.outcome, result.attempts);
+    this.fulfil(result);
+    this.onSettled?.(this);
+  }
+
+  /**
+   * Settles the call with an error. `fromFn` marks the caller's own error
+   * (thrown by `fn` or its codec), which is passed on unchanged.
+   */
+  reject(error: unknown, fromFn = false): void {
+    if (this.settled) return;
+    this.settled = true;
+    const reported = this.lostWrite !== undefined && !fromFn ? this.lostWrite : error;
+    this.observer?.failed(reported, this.attempts);
+    this.fail(reported);
+    this.onSettled?.(this);
+  }
+
+  /** Notes a conflict this call took part in. */
+  onConflict(attempt: number, kind: ConflictKind, delayMs: number): void {
+    this.observer?.conflict(attempt, kind, delayMs);
   }
 }

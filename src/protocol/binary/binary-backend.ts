@@ -2,7 +2,7 @@ import type { CounterRequest, StoredItem, StoreRequest, StoreResult } from '../.
 import { MalformedReplyError } from '../malformed-reply-error.js';
 import { NodeBackend } from '../node-backend.js';
 import { BinaryTransport } from './binary-transport.js';
-import { Opcode } from './opcodes.js';
+import { Opcode, statusMeaning } from './opcodes.js';
 import {
   encodeBare,
   encodeCounter,
@@ -12,7 +12,6 @@ import {
   encodeTouch,
 } from './request.js';
 import type { Response } from './response.js';
-import { statusMeaning } from './status.js';
 
 /** The most statistics one `stats` answer may carry (memcached sends under 100). */
 const MAX_STATS = 1000;

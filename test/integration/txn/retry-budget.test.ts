@@ -9,6 +9,7 @@ import {
   type ClientOptions,
 } from '../../../src/index.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { InMemoryOtel } from '../../helpers/otel.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
 const cluster = useMemcached(1);
@@ -85,6 +86,24 @@ describe('retryBudget: a client-wide cap on retries', () => {
     expect(after.retries).toBeGreaterThan(0);
     expect(after.retries).toBeLessThanOrEqual(5);
     expect(await client.get('storm:refill')).toBe(first.written + spent.written + after.written);
+  });
+
+  it('reports the calls it stopped as update outcome "throttled"', async () => {
+    const otel = new InMemoryOtel();
+    try {
+      const client = open({
+        clock: new ManualClock(),
+        meterProvider: otel.meterProvider,
+        retryBudget: { ratio: 0, minPerSecond: 1, windowMs: 5_000 },
+      });
+      const { failed } = await storm(client, 'storm:telemetry', 20);
+      const throttled = (await otel.points('memcas.update.outcomes')).filter(
+        (p) => p.attributes['memcas.update.outcome'] === 'throttled',
+      );
+      expect(throttled.map((p) => p.value)).toEqual([failed.length]);
+    } finally {
+      await otel.shutdown();
+    }
   });
 
   it('is refused when malformed, at construction', () => {
