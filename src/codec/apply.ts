@@ -1,5 +1,6 @@
 import { CodecError, InvalidArgumentError } from '../errors/index.js';
 import type { Codec } from './codec.js';
+import { FENCED_FLAGS, unwrapFenced } from './fence-envelope.js';
 
 /**
  * Encodes through a codec, turning any failure into a {@link CodecError}.
@@ -22,6 +23,11 @@ export function encodeValue<T>(codec: Codec<T>, key: string, value: T): Buffer {
  * @internal
  */
 export function decodeValue<T>(codec: Codec<T>, key: string, bytes: Buffer, flags: number): T {
+  // A fenced write's envelope: readers see the value inside (docs/locks.md).
+  if (flags === FENCED_FLAGS) {
+    const inner = unwrapFenceOf(key, bytes);
+    return decodeValue(codec, key, inner.value, inner.flags);
+  }
   if (flags !== codec.flags) {
     throw new CodecError(
       key,
@@ -37,6 +43,20 @@ export function decodeValue<T>(codec: Codec<T>, key: string, bytes: Buffer, flag
       `the ${codec.name} codec cannot decode the stored bytes (${(err as Error).message})`,
       { cause: err },
     );
+  }
+}
+
+/**
+ * Unwraps a fenced envelope, turning a malformed one into a {@link CodecError}.
+ * @internal
+ */
+export function unwrapFenceOf(key: string, bytes: Buffer): ReturnType<typeof unwrapFenced> {
+  try {
+    return unwrapFenced(bytes);
+  } catch (err) {
+    throw new CodecError(key, `stored with the fenced-write flags, but ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -58,6 +78,11 @@ export function checkCodec(codec: unknown, option: string): void {
   ) {
     throw new InvalidArgumentError(
       `${option} must be a Codec: { name, flags (uint32), encode, decode }`,
+    );
+  }
+  if (c.flags === FENCED_FLAGS) {
+    throw new InvalidArgumentError(
+      `${option}: flags 0x${FENCED_FLAGS.toString(16)} are reserved for fenced writes (docs/locks.md); choose others`,
     );
   }
 }
