@@ -46,6 +46,14 @@ export {
   type UpdateFn,
 } from './txn/index.js';
 export {
+  Lock,
+  DEFAULT_LOCK_OPTIONS,
+  type LockOptions,
+  type WithLockOptions,
+  type WithLockFn,
+  type FenceOptions,
+} from './lock/index.js';
+export {
   none,
   constant,
   linear,
@@ -82,6 +90,10 @@ export {
   METRIC_UPDATE_ATTEMPTS,
   METRIC_UPDATE_OUTCOMES,
   METRIC_UPDATE_DURATION,
+  METRIC_LOCK_ACQUISITIONS,
+  METRIC_LOCK_WAIT_DURATION,
+  METRIC_LOCK_CONTENTION,
+  METRIC_LOCK_EXTENSIONS_LOST,
   METRIC_BACKOFF_DELAY,
   METRIC_BATCH_SIZE,
   METRIC_NODE_STATE_CHANGES,
@@ -91,6 +103,7 @@ export {
   METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
   ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
   ATTR_UPDATE_OUTCOME,
+  ATTR_LOCK_OUTCOME,
   ATTR_NODE_STATE,
   ATTR_ATTEMPT,
   ATTR_BACKOFF_DELAY_MS,
@@ -107,6 +120,7 @@ export {
   type JsonCodecOptions,
   type StringCodecOptions,
   type RawCodecOptions,
+  FENCED_FLAGS,
 } from './codec/index.js';
 export {
   DEFAULT_CLUSTER_OPTIONS,
@@ -163,6 +177,12 @@ export {
   isRetryExhaustedError,
   RetryBudgetExhaustedError,
   isRetryBudgetExhaustedError,
+  LockTimeoutError,
+  isLockTimeoutError,
+  LockLostError,
+  isLockLostError,
+  StaleFenceError,
+  isStaleFenceError,
   InvalidArgumentError,
   isInvalidArgumentError,
   UnsupportedOperationError,

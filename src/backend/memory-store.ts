@@ -52,12 +52,15 @@ export class MemoryStore implements Backend {
   private readonly now: () => number;
   private bytes = 0;
   private lastCas = 0n;
+  /** When the store was made, in Unix seconds (`time - uptime` in its stats). */
+  private readonly startedSeconds: number;
 
   /** @param options - see {@link MemoryStoreOptions} */
   constructor(options: MemoryStoreOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_STORE_OPTIONS.maxBytes;
     this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MEMORY_STORE_OPTIONS.maxValueBytes;
     this.now = options.now ?? DEFAULT_MEMORY_STORE_OPTIONS.now;
+    this.startedSeconds = Math.floor(this.now() / 1000);
   }
 
   async get(key: string): Promise<StoredItem | undefined> {
@@ -132,7 +135,12 @@ export class MemoryStore implements Backend {
   async noop(): Promise<void> {}
 
   async stats(): Promise<Record<string, string>> {
+    // time - uptime is when the store started, as on memcached: lock fencing tokens carry it.
+    const time = Math.floor(this.now() / 1000);
     return {
+      pid: String(process.pid),
+      uptime: String(time - this.startedSeconds),
+      time: String(time),
       curr_items: String(this.items.size),
       bytes: String(this.bytes),
       limit_maxbytes: String(this.maxBytes),

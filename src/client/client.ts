@@ -11,6 +11,20 @@ import {
 import { checkCodec, decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import { ClientClosedError, ValueTooLargeError, InvalidArgumentError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
+import {
+  fencedUpdateIO,
+  holdWhile,
+  Lock,
+  Locker,
+  lockItemKey,
+  resolveLockOptions,
+  type FenceOptions,
+  type LockOptions,
+  type ResolvedLockOptions,
+  type WithLockFn,
+  type WithLockOptions,
+} from '../lock/index.js';
+import { lockTelemetry } from '../telemetry/index.js';
 import { Telemetry, UpdateTracker } from '../telemetry/index.js';
 import { RetryBudget, unlimitedRetries, type RetryGate } from '../backoff/index.js';
 import {
@@ -55,6 +69,8 @@ export class Client {
   private readonly updater: Updater;
   /** The client-wide retry budget (`retryBudget`): asked before every retry, of any kind. */
   private readonly retryGate: RetryGate;
+  /** Takes the locks of `lock()` and `withLock()`. */
+  private readonly locks: Locker;
   private closing: Promise<void> | undefined;
 
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
@@ -79,6 +95,13 @@ export class Client {
         call: (started) => new UpdateTracker(telemetry, started, () => clock.now()),
       },
       gate,
+    );
+    this.locks = new Locker(
+      this.topology,
+      clock,
+      this.retryGate,
+      this.options.retry.random,
+      lockTelemetry(telemetry),
     );
   }
 
@@ -151,8 +174,25 @@ export class Client {
     return entries;
   }
 
-  /** Writes a value unconditionally; resolves with its new CAS token. */
-  async set<T = unknown>(key: string, value: T, options: WriteOptions<T> = {}): Promise<CasToken> {
+  /**
+   * Writes a value unconditionally; resolves with its new CAS token.
+   *
+   * With `fence: lock`, a fenced write: stored with the lock's fencing token
+   * in one CAS write (an `update()` whose `fn` returns `value`, so it retries
+   * conflicts under the client's `retry` options), and refused with
+   * {@link StaleFenceError}, nothing written, if a later holder of the lock
+   * wrote the key first. See docs/locks.md.
+   */
+  async set<T = unknown>(
+    key: string,
+    value: T,
+    options: WriteOptions<T> & FenceOptions = {},
+  ): Promise<CasToken> {
+    if (options.fence !== undefined) {
+      const { codec, ttlSeconds, fence } = options;
+      const r = await this.update<T>(key, () => value, { codec, ttlSeconds, fence });
+      return r.cas as CasToken;
+    }
     return (await this.store('set', key, value, options)).token as CasToken;
   }
 
@@ -260,7 +300,14 @@ export class Client {
    * @throws {@link RetryExhaustedError} when `maxAttempts` or `deadlineMs` runs out (nothing written)
    * @throws {@link IndeterminateWriteError} when a write's answer was lost and `idempotent` is not set
    * @throws whatever `fn` throws, unchanged, with nothing written
+   * With `fence: lock`, a fenced update: the value is stored with the lock's
+   * fencing token in the same CAS write, and the call is refused with
+   * {@link StaleFenceError} (nothing written) if the key was written with a
+   * larger token, by a later holder; `fn` still sees the plain value. Fenced
+   * updates are not combined, and may not return `remove`. See docs/locks.md.
+   *
    * @throws the signal's reason when `signal` aborts
+   * @throws {@link StaleFenceError} with `fence`, when a later holder of the lock wrote the key, or the lock was released, lost or moved
    * @example
    * ```ts
    * const r = await store.update<Profile>('user:1001', (cur) => ({ ...cur!, name: 'Alice Smith' }));
@@ -270,7 +317,7 @@ export class Client {
   async update<T = unknown, R = unknown>(
     key: string,
     fn: UpdateFn<T, R>,
-    options: UpdateOptions<T> = {},
+    options: UpdateOptions<T> & FenceOptions = {},
   ): Promise<UpdateResult<T, R>> {
     const full = this.fullKey(key, 'update');
     if (typeof fn !== 'function') throw new InvalidArgumentError('update: fn must be a function');
@@ -278,10 +325,74 @@ export class Client {
     const codec = this.codec(options);
     const ttl = checkTtl(options.ttlSeconds);
     const retry = this.updater.retryOptions(options);
+    if (options.fence !== undefined) {
+      const lock = this.checkFence(options.fence);
+      const io = fencedUpdateIO(this.topology, key, full, codec, ttl, lock, (bytes) =>
+        this.sized(key, full, bytes),
+      );
+      // Never combined: a batch's calls share one write, and their fences may differ.
+      const uncombined = { ...options, combine: false };
+      return this.updater.run(io, full, codec, ttl, fn, uncombined, retry);
+    }
     const io = keyUpdateIO(this.topology, key, full, codec, ttl, (value: T) =>
       this.encode(codec, key, full, value),
     );
     return this.updater.run(io, full, codec, ttl, fn, options, retry);
+  }
+
+  /**
+   * Acquires a lock on `key` across every process using these memcached
+   * nodes (a `memcas-lock:` item beside the key, so a lock and the data it
+   * guards may share a name). While another holder has it, waits up to
+   * `waitMs`, between tries as `policy` says. The {@link Lock} handle extends
+   * and releases it, and its fencing token guards writes (`{ fence: lock }`).
+   *
+   * @throws {@link LockTimeoutError} when another holder kept it for `waitMs`
+   * @throws {@link RetryBudgetExhaustedError} when the client's `retryBudget` is spent
+   * @throws {@link NodeUnavailableError} when the key's node is down (locks never move to a fallback node)
+   * @throws the signal's reason when `signal` aborts
+   * @example
+   * ```ts
+   * const lock = await store.lock('cron:nightly', { ttlMs: 60_000, waitMs: 0 });
+   * try {
+   *   await runNightlyJob();
+   * } finally {
+   *   await lock.release();
+   * }
+   * ```
+   */
+  async lock(key: string, options: LockOptions = {}): Promise<Lock> {
+    const full = this.lockKey(key, 'lock');
+    return this.locks.acquire(key, full, this.lockOptions(options, 'lock'));
+  }
+
+  /**
+   * Runs `fn(lock, signal)` holding the lock on `key`: acquires it as
+   * {@link Client.lock} does, extends it every `extendEveryMs` (a third of
+   * `ttlMs`) while `fn` runs, and releases it afterwards, also when `fn`
+   * throws. If an extension finds the lock lost, `signal` aborts with a
+   * {@link LockLostError}, and the call rejects with it even if `fn` resolves.
+   *
+   * @returns what `fn` returns
+   * @throws what {@link Client.lock} throws; whatever `fn` throws, unchanged; {@link LockLostError}
+   * @example
+   * ```ts
+   * await store.withLock('invoice:42', async (lock, signal) => {
+   *   const pdf = await render(42, { signal });
+   *   await store.set('invoice:42:pdf', pdf, { fence: lock });
+   * });
+   * ```
+   */
+  async withLock<R>(
+    key: string,
+    fn: WithLockFn<R>,
+    options: WithLockOptions = {},
+  ): Promise<R> {
+    const full = this.lockKey(key, 'withLock');
+    if (typeof fn !== 'function') throw new InvalidArgumentError('withLock: fn must be a function');
+    const resolved = this.lockOptions(options, 'withLock');
+    const lock = await this.locks.acquire(key, full, resolved);
+    return holdWhile(lock, fn, resolved.extendEveryMs, this.options.clock, resolved.signal);
   }
 
   /** The node (`host:port`) that owns a key on the ring, whatever its state (`memory` for the embedded store). */
@@ -436,7 +547,11 @@ export class Client {
 
   /** Encodes a value and checks its item size, before any I/O. */
   private encode<T>(codec: Codec<T>, key: string, full: string, value: T): Buffer {
-    const bytes = encodeValue(codec, key, value);
+    return this.sized(key, full, encodeValue(codec, key, value));
+  }
+
+  /** Checks the item size of the bytes to store, before any I/O. */
+  private sized(key: string, full: string, bytes: Buffer): Buffer {
     // memcached unlinks the old item when it refuses a value as too large, so
     // the check happens here, with memcached's own arithmetic.
     if (itemSize(Buffer.byteLength(full), bytes.length) > this.options.maxValueBytes) {
@@ -460,6 +575,28 @@ export class Client {
     };
     const backend = this.topology.route(full, true, direction);
     return direction === 'incr' ? backend.incr(request) : backend.decr(request);
+  }
+
+  /** The full key of the lock item for `key`. */
+  private lockKey(key: string, op: string): string {
+    this.ensureOpen(op);
+    return lockItemKey(this.options.keyPrefix, key);
+  }
+
+  private lockOptions(options: WithLockOptions, op: string): ResolvedLockOptions {
+    const resolved = resolveLockOptions(options, op);
+    checkSignal(resolved.signal, op);
+    return resolved;
+  }
+
+  /** Checks the `fence` of a fenced write. */
+  private checkFence(fence: unknown): Lock {
+    if (!(fence instanceof Lock)) {
+      throw new InvalidArgumentError(
+        `fence must be a Lock from lock() or withLock(), got ${String(fence)}`,
+      );
+    }
+    return fence;
   }
 
   private codec<T>(options: ReadOptions<T>): Codec<T> {

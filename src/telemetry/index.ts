@@ -7,3 +7,4 @@ export { Instruments, type UpdateTelemetryOutcome } from './instruments.js';
 export { OperationObserver } from './operation-observer.js';
 export { BatchSizing } from './batch-sizing.js';
 export { UpdateTracker } from './update-tracker.js';
+export { lockTelemetry } from './lock-telemetry.js';

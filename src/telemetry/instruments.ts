@@ -1,5 +1,6 @@
 import { createNoopMeter, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
 import {
+  ATTR_LOCK_OUTCOME,
   ATTR_UPDATE_OUTCOME,
   DB_CLIENT_OPERATION_DURATION_BUCKETS,
   METRIC_BACKOFF_DELAY,
@@ -7,6 +8,10 @@ import {
   METRIC_CAS_CONFLICTS,
   METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
   METRIC_DB_CLIENT_OPERATION_DURATION,
+  METRIC_LOCK_ACQUISITIONS,
+  METRIC_LOCK_CONTENTION,
+  METRIC_LOCK_EXTENSIONS_LOST,
+  METRIC_LOCK_WAIT_DURATION,
   METRIC_NODE_STATE_CHANGES,
   METRIC_NODES_DOWN,
   METRIC_UPDATE_ATTEMPTS,
@@ -54,6 +59,24 @@ export function outcomeAttributes(outcome: UpdateTelemetryOutcome): Attributes {
   return OUTCOME_ATTRIBUTES.get(outcome) as Attributes;
 }
 
+/** How a lock acquisition ended. */
+export type LockTelemetryOutcome = 'acquired' | 'timeout' | 'aborted' | 'budget' | 'error';
+
+const LOCK_OUTCOME_ATTRIBUTES = new Map<LockTelemetryOutcome, Attributes>(
+  (['acquired', 'timeout', 'aborted', 'budget', 'error'] as const).map((o) => [
+    o,
+    Object.freeze({ [ATTR_LOCK_OUTCOME]: o }),
+  ]),
+);
+
+/** Attributes for a lock acquisition's outcome. */
+export function lockOutcomeAttributes(outcome: LockTelemetryOutcome): Attributes {
+  return LOCK_OUTCOME_ATTRIBUTES.get(outcome) as Attributes;
+}
+
+/** The attribute set of the instruments that have none (made once, so tallies add up). */
+export const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
 /** A client's node backends, read at each collection for their pending requests. */
 export type BackendSource = () => Iterable<Backend>;
 
@@ -86,6 +109,14 @@ export class Instruments {
   readonly nodeStateChanges = new Tally();
   /** Nodes currently down, tallied (+1 / -1). */
   readonly nodesDown = new Tally();
+  /** Lock acquisitions by outcome, tallied. */
+  readonly lockAcquisitions = new Tally();
+  /** Time lock acquisitions waited. */
+  readonly lockWait: Histogram;
+  /** Lock tries that found the lock held, tallied. */
+  readonly lockContention = new Tally();
+  /** Lock extensions that found the lock lost, tallied. */
+  readonly lockExtensionsLost = new Tally();
   /** The clients whose connections report pending requests. */
   private readonly backends = new Set<BackendSource>();
 
@@ -139,6 +170,38 @@ export class Instruments {
     observe(
       meter,
       'counter',
+      METRIC_LOCK_ACQUISITIONS,
+      'Lock acquisitions (lock() and withLock()) by outcome.',
+      '{acquisition}',
+      this.lockAcquisitions,
+    );
+    // No attributes: the outcome is on the acquisitions counter.
+    this.lockWait = meter.createHistogram(METRIC_LOCK_WAIT_DURATION, {
+      description: 'Time a lock acquisition waited, whatever its outcome.',
+      unit: 's',
+      advice: {
+        explicitBucketBoundaries: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
+      },
+    });
+    observe(
+      meter,
+      'counter',
+      METRIC_LOCK_CONTENTION,
+      'Lock tries that found the lock held by another holder.',
+      '{try}',
+      this.lockContention,
+    );
+    observe(
+      meter,
+      'counter',
+      METRIC_LOCK_EXTENSIONS_LOST,
+      'Lock extensions that found the lock expired and taken, or its key moved.',
+      '{extension}',
+      this.lockExtensionsLost,
+    );
+    observe(
+      meter,
+      'counter',
       METRIC_NODE_STATE_CHANGES,
       'Nodes marked down or back up.',
       '{change}',
@@ -189,6 +252,9 @@ export class Instruments {
     this.updateOutcomes.absorb(early.updateOutcomes);
     this.nodeStateChanges.absorb(early.nodeStateChanges);
     this.nodesDown.absorb(early.nodesDown);
+    this.lockAcquisitions.absorb(early.lockAcquisitions);
+    this.lockContention.absorb(early.lockContention);
+    this.lockExtensionsLost.absorb(early.lockExtensionsLost);
   }
 }
 

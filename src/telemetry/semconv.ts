@@ -43,6 +43,14 @@ export const METRIC_UPDATE_ATTEMPTS = 'memcas.update.attempts';
 export const METRIC_UPDATE_OUTCOMES = 'memcas.update.outcomes';
 /** `update()` duration (histogram, seconds). */
 export const METRIC_UPDATE_DURATION = 'memcas.update.duration';
+/** Lock acquisitions (counter), by outcome: acquired, timeout, aborted, budget, error. */
+export const METRIC_LOCK_ACQUISITIONS = 'memcas.lock.acquisitions';
+/** Time an acquisition waited for a lock, whatever its outcome (histogram, seconds). */
+export const METRIC_LOCK_WAIT_DURATION = 'memcas.lock.wait.duration';
+/** Tries that found a lock held by another holder (counter). */
+export const METRIC_LOCK_CONTENTION = 'memcas.lock.contention';
+/** Extensions that found a lock expired and taken, or its key moved (counter). */
+export const METRIC_LOCK_EXTENSIONS_LOST = 'memcas.lock.extensions_lost';
 /** Backoff delay chosen after a conflict (histogram, seconds). */
 export const METRIC_BACKOFF_DELAY = 'memcas.backoff.delay';
 /** `update()` calls combined into one read and write (histogram). */
@@ -54,6 +62,8 @@ export const METRIC_NODES_DOWN = 'memcas.nodes.down';
 
 /** The outcome of an `update()`: created, updated, removed, aborted, exhausted, indeterminate, error. */
 export const ATTR_UPDATE_OUTCOME = 'memcas.update.outcome';
+/** How a lock acquisition ended: acquired, timeout, aborted, budget (retry budget spent) or error. */
+export const ATTR_LOCK_OUTCOME = 'memcas.lock.outcome';
 /** A node's new state: up or down. */
 export const ATTR_NODE_STATE = 'memcas.node.state';
 /** Span event attribute: the attempt that conflicted. */

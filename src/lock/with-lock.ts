@@ -1,0 +1,68 @@
+import type { Clock } from '../clock/index.js';
+import { LockLostError } from '../errors/index.js';
+import type { Lock } from './lock.js';
+
+/** What `withLock` runs while it holds the lock. */
+export type WithLockFn<R> = (lock: Lock, signal: AbortSignal) => R | Promise<R>;
+
+/**
+ * Runs `fn(lock, signal)` while holding `lock`: extends it every
+ * `extendEveryMs` while `fn` runs and releases it afterwards, also when `fn`
+ * throws. If an extension finds the lock lost (expired and taken, or its key
+ * moved), or none reaches the node before the lock's TTL runs out, `signal`
+ * aborts with a {@link LockLostError} and the call rejects with it, even if
+ * `fn` resolves: `fn`'s work may have overlapped another holder's. The
+ * caller's own `outer` signal aborting also aborts `signal`.
+ * @internal
+ */
+export async function holdWhile<R>(
+  lock: Lock,
+  fn: WithLockFn<R>,
+  extendEveryMs: number,
+  clock: Clock,
+  outer?: AbortSignal,
+): Promise<R> {
+  const controller = new AbortController();
+  let lost: LockLostError | undefined;
+  let stopped = false;
+  let cancel: (() => void) | undefined;
+
+  const lose = (reason: LockLostError['reason'], cause?: unknown): void => {
+    lost = new LockLostError(lock.key, reason, lock.fencingToken, { cause });
+    controller.abort(lost);
+  };
+  const schedule = (ms: number): void => {
+    cancel = clock.setTimer(ms, () => void extend());
+  };
+  const extend = async (): Promise<void> => {
+    try {
+      const extended = await lock.extend();
+      if (stopped) return;
+      if (extended) schedule(extendEveryMs);
+      // Not extended and not lost: fn released the lock itself, nothing more to do.
+      else if (lock.lostAs !== undefined) lose(lock.lostAs);
+    } catch (err) {
+      if (stopped) return;
+      // The node did not answer: try again soon, while the lock still lives.
+      const left = lock.deadline - clock.now();
+      if (left <= 0) lose('unreachable', err);
+      else schedule(Math.min(extendEveryMs / 2, left));
+    }
+  };
+  const onOuter = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuter();
+  outer?.addEventListener('abort', onOuter, { once: true });
+  schedule(extendEveryMs);
+  try {
+    const result = await fn(lock, controller.signal);
+    if (lost !== undefined) throw lost;
+    return result;
+  } finally {
+    stopped = true;
+    cancel?.();
+    outer?.removeEventListener('abort', onOuter);
+    // Runs after any extension in flight (a lock's writes are serial); a
+    // failure leaves the lock to expire after its TTL.
+    await lock.release().catch(() => false);
+  }
+}
