@@ -6,6 +6,7 @@ import {
   stopAllMemcached,
   type MemcachedNode,
 } from '../test/helpers/memcached-node.js';
+import { benchCompute } from './compute.js';
 import { benchContention } from './contention.js';
 import { benchPolicySweep } from './policy-sweep.js';
 import { benchProtocols } from './protocols.js';
@@ -63,6 +64,12 @@ async function main(): Promise<void> {
     );
     await section('contention', 'Contention: one hot key, update(n => n + 1)', 1, ([n]) =>
       benchContention(n!, seconds),
+    );
+    await section(
+      'compute',
+      'getOrCompute: a cold-key stampede, 4 processes x 64 callers, with and without',
+      1,
+      ([n]) => benchCompute(n!),
     );
     await section('sweep', 'Backoff policies: one hot key, 4 processes, combining off', 1, ([n]) =>
       benchPolicySweep(n!, seconds, 'bench/results/updates-vs-updaters.svg'),

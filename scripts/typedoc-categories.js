@@ -28,6 +28,7 @@ export const CATEGORY_BY_FOLDER = Object.freeze({
   // Which protocol a node is spoken to in is a client option.
   protocol: 'Client',
   txn: 'Transactions',
+  compute: 'Caching',
   lock: 'Locks',
   backoff: 'Backoff policies',
   errors: 'Errors',

@@ -46,6 +46,20 @@ export {
   type UpdateFn,
 } from './txn/index.js';
 export {
+  DEFAULT_GET_OR_COMPUTE_OPTIONS,
+  LEASE_ENVELOPE_FLAGS,
+  type GetOrComputeOptions,
+  type WaitTimeoutAction,
+  type ComputeResult,
+  type ComputeHit,
+  type ComputeComputed,
+  type ComputeStale,
+  type ComputeReason,
+  type ComputeContext,
+  type ComputeFn,
+  type InvalidateResult,
+} from './compute/index.js';
+export {
   Lock,
   DEFAULT_LOCK_OPTIONS,
   type LockOptions,
@@ -98,6 +112,11 @@ export {
   METRIC_BATCH_SIZE,
   METRIC_NODE_STATE_CHANGES,
   METRIC_NODES_DOWN,
+  METRIC_COMPUTE_OUTCOMES,
+  METRIC_COMPUTE_LEASES,
+  METRIC_COMPUTE_DURATION,
+  ATTR_COMPUTE_OUTCOME,
+  ATTR_LEASE_EVENT,
   ATTR_DB_OPERATION_BATCH_SIZE,
   DB_OPERATION_BATCH_PREFIX,
   METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
@@ -136,6 +155,9 @@ export type {
   StoreRequest,
   StoreResult,
   CounterRequest,
+  LeaseRequest,
+  LeaseReply,
+  NativeLeases,
 } from './backend/index.js';
 export {
   MemoryStore,
@@ -177,6 +199,8 @@ export {
   isRetryExhaustedError,
   RetryBudgetExhaustedError,
   isRetryBudgetExhaustedError,
+  LeaseTimeoutError,
+  isLeaseTimeoutError,
   LockTimeoutError,
   isLockTimeoutError,
   LockLostError,

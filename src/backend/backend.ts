@@ -65,6 +65,50 @@ export interface CounterRequest {
   readonly ttl: number;
 }
 
+/** A read that may hand out the lease on an item: the right to recompute it (see {@link NativeLeases}). */
+export interface LeaseRequest {
+  /** The full key. */
+  readonly key: string;
+  /** On a miss, an empty placeholder is made, living this many seconds, and this caller gets the lease. */
+  readonly vivifySeconds: number;
+  /** When above 0: an item with fewer seconds than this left hands out one early lease. */
+  readonly recacheSeconds: number;
+}
+
+/** The answer to a {@link LeaseRequest}. */
+export interface LeaseReply {
+  /** The item (the empty placeholder after a miss), or undefined when the server could not make one. */
+  readonly item: StoredItem | undefined;
+  /** This caller got the lease. */
+  readonly won: boolean;
+  /** Another caller already has it. */
+  readonly taken: boolean;
+  /** The item was marked stale by {@link NativeLeases.invalidate}. */
+  readonly stale: boolean;
+  /** Seconds the item has left; -1 for never. */
+  readonly ttl: number;
+}
+
+/**
+ * Leases kept by the server itself: memcached's meta protocol (`mg` with `N`
+ * and `R`, answered with `W`, `Z`, `X`; `md` with `I`). A backend without
+ * them leaves {@link Backend.leases} undefined and `getOrCompute` builds the
+ * same from `add` and CAS (src/compute/).
+ */
+export interface NativeLeases {
+  /** Reads an item, taking its lease on a miss, when it is stale, or early before expiry. */
+  read(request: LeaseRequest): Promise<LeaseReply>;
+  /**
+   * Marks an item stale (with `cas` not 0n, only if it still has that token,
+   * read in `session`) and hands its lease to the next reader.
+   */
+  invalidate(
+    key: string,
+    cas: bigint,
+    session?: number,
+  ): Promise<'invalidated' | 'exists' | 'not_found'>;
+}
+
 /**
  * One memcached node or the embedded store, speaking in full keys and bytes.
  * It does no recovery of its own: retries, failover and health belong to the
@@ -103,4 +147,10 @@ export interface Backend {
   stats(): Promise<Record<string, string>>;
   /** Ends the connection after in-flight requests settle. */
   close(): Promise<void>;
+  /**
+   * The server's own leases, when it has them (memcached over meta);
+   * undefined for the others (binary, text, the embedded store). A backend
+   * that wraps another passes its leases on.
+   */
+  readonly leases?: NativeLeases | undefined;
 }

@@ -46,6 +46,8 @@ export class MemoryStore implements Backend {
   readonly address = 'memory';
   /** Nothing waits: every operation completes in the call. */
   readonly pending = 0;
+  /** None of its own: `getOrCompute` builds leases from `add` and CAS here, as on binary and text. */
+  readonly leases = undefined;
   private readonly items = new Map<string, Entry>();
   private readonly maxBytes: number;
   private readonly maxValueBytes: number;

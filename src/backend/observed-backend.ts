@@ -1,4 +1,11 @@
-import type { Backend, CounterRequest, StoredItem, StoreRequest, StoreResult } from './backend.js';
+import type {
+  Backend,
+  CounterRequest,
+  NativeLeases,
+  StoredItem,
+  StoreRequest,
+  StoreResult,
+} from './backend.js';
 import type { BackendObserver } from './backend-observer.js';
 
 /**
@@ -20,7 +27,16 @@ export class ObservedBackend implements Backend {
     private readonly observer: BackendObserver,
   ) {
     this.address = inner.address;
+    const leases = inner.leases;
+    this.leases = leases && {
+      read: (request) => this.run('lease_get', () => leases.read(request)),
+      invalidate: (key, cas, session) =>
+        this.run('invalidate', () => leases.invalidate(key, cas, session)),
+    };
   }
+
+  /** The wrapped backend's leases, observed. */
+  readonly leases: NativeLeases | undefined;
 
   get(key: string): Promise<StoredItem | undefined> {
     return this.run('get', () => this.inner.get(key));

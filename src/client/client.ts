@@ -35,6 +35,19 @@ import {
   type UpdateResult,
 } from '../txn/index.js';
 import { checkSignal, checkTtl, checkU64 } from './arguments.js';
+import { refuseUnknown } from './arguments.js';
+import {
+  ComputeRunner,
+  GET_OR_COMPUTE_OPTION_NAMES,
+  invalidateKey,
+  keyLeases,
+  resolveComputeOptions,
+  type ComputeFn,
+  type ComputeResult,
+  type GetOrComputeOptions,
+  type InvalidateResult,
+} from '../compute/index.js';
+import { ComputeTelemetry } from '../telemetry/index.js';
 import type {
   AddResult,
   CasResult,
@@ -69,6 +82,8 @@ export class Client {
   private readonly updater: Updater;
   /** The client-wide retry budget (`retryBudget`): asked before every retry, of any kind. */
   private readonly retryGate: RetryGate;
+  /** Runs `getOrCompute()`: one flight per key, leases, serve-stale. */
+  private readonly computer: ComputeRunner;
   /** Takes the locks of `lock()` and `withLock()`. */
   private readonly locks: Locker;
   private closing: Promise<void> | undefined;
@@ -102,6 +117,12 @@ export class Client {
       this.retryGate,
       this.options.retry.random,
       lockTelemetry(telemetry),
+    );
+    this.computer = new ComputeRunner(
+      clock,
+      this.retryGate,
+      new ComputeTelemetry(telemetry),
+      this.options.retry.random,
     );
   }
 
@@ -395,6 +416,85 @@ export class Client {
     return holdWhile(lock, fn, resolved.extendEveryMs, this.options.clock, resolved.signal);
   }
 
+  /**
+   * Reads a key, computing its value on a miss with no stampede: across every
+   * process, one caller computes (holding the key's lease for `leaseMs`)
+   * while the others wait for its value (reading again with `policy`'s
+   * delays, up to `waitMs`, then `onWaitTimeout`). Concurrent calls for the
+   * key in this client share one read, one lease and one compute. The value
+   * is written with the lease's CAS, so a compute that finishes after a newer
+   * value was written does not overwrite it (`stored: false`).
+   *
+   * With `staleSeconds`, after {@link Client.invalidate} (or within
+   * `staleSeconds` of expiry) callers get the old value, marked `'stale'`,
+   * while one caller recomputes: nobody waits. A compute that throws frees
+   * the lease at once; a holder that dies frees it after `leaseMs`.
+   *
+   * On memcached's meta protocol this uses memcached's own leases (`mg` with
+   * `N`, `R`; `W`, `Z`, `X`; `md … I`); on binary, text and the embedded store,
+   * an equivalent built from `add` and CAS, whose items carry an envelope
+   * (flags `0x6d636c31`): read such keys with `getOrCompute`, not `get`. See
+   * docs/compute.md.
+   *
+   * @throws whatever `compute` throws, unchanged (the lease is freed first)
+   * @throws {@link LeaseTimeoutError} with `onWaitTimeout: 'fail'`, when another's lease outlasts `waitMs`
+   * @throws {@link RetryBudgetExhaustedError} when the client's `retryBudget` refuses a wait
+   * @throws the signal's reason when `signal` aborts
+   * @example
+   * ```ts
+   * const r = await store.getOrCompute('user:1001', () => db.loadProfile(1001), {
+   *   ttlSeconds: 300,
+   *   staleSeconds: 30,
+   * });
+   * console.log(r.outcome, r.value); // 'hit' | 'computed' | 'stale'
+   * ```
+   */
+  async getOrCompute<T = unknown>(
+    key: string,
+    compute: ComputeFn<T>,
+    options: GetOrComputeOptions<T> = {},
+  ): Promise<ComputeResult<T>> {
+    const full = this.fullKey(key, 'getOrCompute');
+    if (typeof compute !== 'function') {
+      throw new InvalidArgumentError('getOrCompute: compute must be a function');
+    }
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError(
+        `getOrCompute: options must be an object, got ${String(options)}`,
+      );
+    }
+    refuseUnknown(options, GET_OR_COMPUTE_OPTION_NAMES, 'getOrCompute');
+    checkSignal(options.signal, 'getOrCompute');
+    const codec = this.codec(options);
+    const ttl = checkTtl(options.ttlSeconds);
+    const resolved = resolveComputeOptions(options);
+    const { leaseMs, staleSeconds } = resolved;
+    return this.computer.run({
+      key,
+      fullKey: full,
+      codec,
+      compute,
+      options: resolved,
+      signal: options.signal,
+      leases: keyLeases(this.topology, full, { ttl, leaseMs, staleSeconds }),
+      encode: (value: T) => this.encode(codec, key, full, value),
+      decode: (stored) => decodeValue(codec, key, stored.value, stored.flags),
+    });
+  }
+
+  /**
+   * Marks a key's value stale: `getOrCompute()` callers with `staleSeconds`
+   * keep getting it (outcome `'stale'`) while the next one recomputes it;
+   * callers without wait for the new value. A recompute already under way
+   * for the key is not written (its lease no longer matches). On binary, text
+   * and the embedded store a value not written by `getOrCompute()` is
+   * deleted instead (its TTL cannot be read back there).
+   */
+  async invalidate(key: string): Promise<InvalidateResult> {
+    const full = this.fullKey(key, 'invalidate');
+    return invalidateKey(this.topology, full);
+  }
+
   /** The node (`host:port`) that owns a key on the ring, whatever its state (`memory` for the embedded store). */
   nodeFor(key: string): string {
     return this.topology.owner(this.fullKey(key, 'nodeFor'));
@@ -463,6 +563,7 @@ export class Client {
     // A second call waits for the same close.
     this.closing ??= (async () => {
       await this.updater.close(this.options.drainTimeoutMs);
+      await this.computer.close(this.options.drainTimeoutMs);
       await this.topology.close();
       this.telemetry.close();
     })();

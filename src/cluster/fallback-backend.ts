@@ -2,6 +2,7 @@ import {
   cappedTtl,
   type Backend,
   type CounterRequest,
+  type NativeLeases,
   type StoredItem,
   type StoreRequest,
   type StoreResult,
@@ -33,7 +34,12 @@ export class FallbackBackend implements Backend {
     private readonly nowMs: () => number = Date.now,
   ) {
     this.address = inner.address;
+    // A lease's placeholder lives seconds, well under any cap.
+    this.leases = inner.leases;
   }
+
+  /** The fallback node's leases. */
+  readonly leases: NativeLeases | undefined;
 
   get(key: string): Promise<StoredItem | undefined> {
     return this.inner.get(key);

@@ -23,6 +23,7 @@ export {
 export { LockTimeoutError, isLockTimeoutError } from './lock-timeout-error.js';
 export { LockLostError, isLockLostError } from './lock-lost-error.js';
 export { StaleFenceError, isStaleFenceError } from './stale-fence-error.js';
+export { LeaseTimeoutError, isLeaseTimeoutError } from './lease-timeout-error.js';
 export { AuthenticationError, isAuthenticationError } from './authentication-error.js';
 export { InvalidArgumentError, isInvalidArgumentError } from './invalid-argument-error.js';
 export {

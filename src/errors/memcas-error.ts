@@ -14,6 +14,7 @@ export type MemcasErrorCode =
   | 'LOCK_TIMEOUT'
   | 'LOCK_LOST'
   | 'STALE_FENCE'
+  | 'LEASE_TIMEOUT'
   | 'CAS_CONFLICT'
   | 'PROTOCOL_ERROR'
   | 'CLIENT_CLOSED'

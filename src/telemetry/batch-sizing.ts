@@ -1,6 +1,7 @@
 import type {
   Backend,
   CounterRequest,
+  NativeLeases,
   StoredItem,
   StoreRequest,
   StoreResult,
@@ -28,7 +29,11 @@ export class BatchSizing implements Backend {
     private readonly observer: OperationObserver,
   ) {
     this.address = inner.address;
+    this.leases = inner.leases;
   }
+
+  /** The wrapped backend's leases. */
+  readonly leases: NativeLeases | undefined;
 
   getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>> {
     this.observer.sizeBatch(keys.length);

@@ -3,7 +3,13 @@ export { VERSION } from './version.js';
 export { NodeAttributes, errorType, nodeAttributes } from './node-attributes.js';
 export { Tally } from './tally.js';
 export { Telemetry, failSpan, type TelemetryOptions } from './telemetry.js';
-export { Instruments, type UpdateTelemetryOutcome } from './instruments.js';
+export {
+  Instruments,
+  type UpdateTelemetryOutcome,
+  type ComputeTelemetryOutcome,
+  type LeaseTelemetryEvent,
+} from './instruments.js';
+export { ComputeTelemetry } from './compute-telemetry.js';
 export { OperationObserver } from './operation-observer.js';
 export { BatchSizing } from './batch-sizing.js';
 export { UpdateTracker } from './update-tracker.js';

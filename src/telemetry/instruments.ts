@@ -1,8 +1,13 @@
 import { createNoopMeter, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
 import {
   ATTR_LOCK_OUTCOME,
+  ATTR_COMPUTE_OUTCOME,
+  ATTR_LEASE_EVENT,
   ATTR_UPDATE_OUTCOME,
   DB_CLIENT_OPERATION_DURATION_BUCKETS,
+  METRIC_COMPUTE_DURATION,
+  METRIC_COMPUTE_LEASES,
+  METRIC_COMPUTE_OUTCOMES,
   METRIC_BACKOFF_DELAY,
   METRIC_BATCH_SIZE,
   METRIC_CAS_CONFLICTS,
@@ -77,6 +82,34 @@ export function lockOutcomeAttributes(outcome: LockTelemetryOutcome): Attributes
 /** The attribute set of the instruments that have none (made once, so tallies add up). */
 export const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
+/** Every outcome a `getOrCompute()` call can end with. */
+export type ComputeTelemetryOutcome = 'hit' | 'computed' | 'stale' | 'error';
+/** Every lease event of `getOrCompute()`. */
+export type LeaseTelemetryEvent = 'won' | 'waited' | 'released';
+
+const COMPUTE_OUTCOME_ATTRIBUTES = new Map<ComputeTelemetryOutcome, Attributes>(
+  (['hit', 'computed', 'stale', 'error'] as const).map((o) => [
+    o,
+    Object.freeze({ [ATTR_COMPUTE_OUTCOME]: o }),
+  ]),
+);
+const LEASE_EVENT_ATTRIBUTES = new Map<LeaseTelemetryEvent, Attributes>(
+  (['won', 'waited', 'released'] as const).map((e) => [
+    e,
+    Object.freeze({ [ATTR_LEASE_EVENT]: e }),
+  ]),
+);
+
+/** Attributes for a `getOrCompute()` outcome. */
+export function computeOutcomeAttributes(outcome: ComputeTelemetryOutcome): Attributes {
+  return COMPUTE_OUTCOME_ATTRIBUTES.get(outcome) as Attributes;
+}
+
+/** Attributes for a lease event. */
+export function leaseEventAttributes(event: LeaseTelemetryEvent): Attributes {
+  return LEASE_EVENT_ATTRIBUTES.get(event) as Attributes;
+}
+
 /** A client's node backends, read at each collection for their pending requests. */
 export type BackendSource = () => Iterable<Backend>;
 
@@ -109,6 +142,12 @@ export class Instruments {
   readonly nodeStateChanges = new Tally();
   /** Nodes currently down, tallied (+1 / -1). */
   readonly nodesDown = new Tally();
+  /** `getOrCompute()` outcomes, tallied. */
+  readonly computeOutcomes = new Tally();
+  /** Lease events of `getOrCompute()`, tallied. */
+  readonly computeLeases = new Tally();
+  /** Duration of the computes `getOrCompute()` ran. */
+  readonly computeDuration: Histogram;
   /** Lock acquisitions by outcome, tallied. */
   readonly lockAcquisitions = new Tally();
   /** Time lock acquisitions waited. */
@@ -215,6 +254,27 @@ export class Instruments {
       '{node}',
       this.nodesDown,
     );
+    observe(
+      meter,
+      'counter',
+      METRIC_COMPUTE_OUTCOMES,
+      'getOrCompute() calls by outcome.',
+      '{call}',
+      this.computeOutcomes,
+    );
+    observe(
+      meter,
+      'counter',
+      METRIC_COMPUTE_LEASES,
+      'getOrCompute() lease events: won, waited (one wait for another holder), released.',
+      '{event}',
+      this.computeLeases,
+    );
+    this.computeDuration = meter.createHistogram(METRIC_COMPUTE_DURATION, {
+      description: 'Duration of the computes getOrCompute() ran.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DB_CLIENT_OPERATION_DURATION_BUCKETS] },
+    });
     meter
       .createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, {
         description:
@@ -252,6 +312,8 @@ export class Instruments {
     this.updateOutcomes.absorb(early.updateOutcomes);
     this.nodeStateChanges.absorb(early.nodeStateChanges);
     this.nodesDown.absorb(early.nodesDown);
+    this.computeOutcomes.absorb(early.computeOutcomes);
+    this.computeLeases.absorb(early.computeLeases);
     this.lockAcquisitions.absorb(early.lockAcquisitions);
     this.lockContention.absorb(early.lockContention);
     this.lockExtensionsLost.absorb(early.lockExtensionsLost);

@@ -60,10 +60,21 @@ export const METRIC_NODE_STATE_CHANGES = 'memcas.node.state_changes';
 /** Nodes currently marked down (up-down counter). */
 export const METRIC_NODES_DOWN = 'memcas.nodes.down';
 
+/** `getOrCompute()` calls by outcome (counter): hit, computed, stale, error. */
+export const METRIC_COMPUTE_OUTCOMES = 'memcas.compute.outcomes';
+/** Lease events of `getOrCompute()` (counter): won, waited (one wait for another's lease), released (a compute threw). */
+export const METRIC_COMPUTE_LEASES = 'memcas.compute.leases';
+/** Duration of the computes `getOrCompute()` ran (histogram, seconds). */
+export const METRIC_COMPUTE_DURATION = 'memcas.compute.duration';
+
 /** The outcome of an `update()`: created, updated, removed, aborted, exhausted, indeterminate, error. */
 export const ATTR_UPDATE_OUTCOME = 'memcas.update.outcome';
 /** How a lock acquisition ended: acquired, timeout, aborted, budget (retry budget spent) or error. */
 export const ATTR_LOCK_OUTCOME = 'memcas.lock.outcome';
+/** The outcome of a `getOrCompute()` call: hit, computed, stale, error. */
+export const ATTR_COMPUTE_OUTCOME = 'memcas.compute.outcome';
+/** A lease event: won, waited, released. */
+export const ATTR_LEASE_EVENT = 'memcas.lease.event';
 /** A node's new state: up or down. */
 export const ATTR_NODE_STATE = 'memcas.node.state';
 /** Span event attribute: the attempt that conflicted. */

@@ -34,6 +34,9 @@ function item(r: Response, session: number): StoredItem {
  * observation and sessions are {@link NodeBackend}'s.
  */
 export class BinaryBackend extends NodeBackend<Response> {
+  /** None of its own: `getOrCompute` builds leases from `add` and CAS (src/compute/). */
+  readonly leases = undefined;
+
   protected transport(): BinaryTransport {
     return new BinaryTransport(this.options);
   }

@@ -1,13 +1,23 @@
-import type { CounterRequest, StoredItem, StoreRequest, StoreResult } from '../../backend/index.js';
+import type {
+  CounterRequest,
+  LeaseReply,
+  LeaseRequest,
+  NativeLeases,
+  StoredItem,
+  StoreRequest,
+  StoreResult,
+} from '../../backend/index.js';
 import { NonNumericValueError, ProtocolError, ValueTooLargeError } from '../../errors/index.js';
 import { MalformedReplyError } from '../malformed-reply-error.js';
 import { NodeBackend } from '../node-backend.js';
-import type { MetaReply } from './meta-reader.js';
+import { MARK_STALE, MARK_TAKEN, MARK_WON, type MetaReply } from './meta-reader.js';
 import {
   metaArithmetic,
   metaBare,
   metaDelete,
   metaGet,
+  metaInvalidate,
+  metaLeaseGet,
   metaSet,
   metaTouch,
   type MetaRequest,
@@ -30,6 +40,12 @@ export class MetaBackend extends NodeBackend<MetaReply> {
   protected transport(): MetaTransport {
     return new MetaTransport(this.options);
   }
+
+  /** memcached's own leases: `mg … N R` answered with `W`/`Z`/`X`, and `md … I`. */
+  readonly leases: NativeLeases = {
+    read: (req) => this.leaseRead(req),
+    invalidate: (key, cas, session) => this.invalidate(key, cas, session),
+  };
 
   get(key: string): Promise<StoredItem | undefined> {
     return this.meta('get', key, false, metaGet(key), (r, session) =>
@@ -142,6 +158,36 @@ export class MetaBackend extends NodeBackend<MetaReply> {
         },
         onError: (err) => settle.fail(err),
       });
+    });
+  }
+
+  private leaseRead(req: LeaseRequest): Promise<LeaseReply> {
+    const request = metaLeaseGet(req.key, req.vivifySeconds, req.recacheSeconds);
+    // A write: on a miss it makes the placeholder that holds the lease.
+    return this.meta('lease_get', req.key, true, request, (r, session): LeaseReply => {
+      if (this.expect(r, 'lease_get', req.key, ['VA', 'EN']) === 'EN') {
+        // memcached could not make the placeholder (out of memory): no lease for anyone.
+        return { item: undefined, won: false, taken: false, stale: false, ttl: -1 };
+      }
+      return {
+        item: item(r, session),
+        won: (r.marks & MARK_WON) !== 0,
+        taken: (r.marks & MARK_TAKEN) !== 0,
+        stale: (r.marks & MARK_STALE) !== 0,
+        ttl: r.ttl ?? -1,
+      };
+    });
+  }
+
+  private invalidate(
+    key: string,
+    cas: bigint,
+    session?: number,
+  ): Promise<'invalidated' | 'exists' | 'not_found'> {
+    if (this.sessionChanged(session)) return Promise.resolve('exists');
+    return this.meta('invalidate', key, true, metaInvalidate(key, cas), (r) => {
+      const word = this.expect(r, 'invalidate', key, ['HD', 'NF', 'EX']);
+      return word === 'HD' ? 'invalidated' : word === 'EX' ? 'exists' : 'not_found';
     });
   }
 

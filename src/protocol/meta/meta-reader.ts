@@ -16,7 +16,18 @@ export interface MetaReply extends Reply {
   readonly cas: bigint | undefined;
   /** The `f` flag (the client flags), when the reply has one. */
   readonly flags: number | undefined;
+  /** The lease flags of an `mg` reply: {@link MARK_WON}, {@link MARK_TAKEN}, {@link MARK_STALE} (0 for none). */
+  readonly marks: number;
+  /** The `t` flag (seconds the item has left, -1 for never), when the reply has one. */
+  readonly ttl: number | undefined;
 }
+
+/** `W`: this client won the right to recache the item (its lease). */
+export const MARK_WON = 1;
+/** `Z`: another client already won it. */
+export const MARK_TAKEN = 2;
+/** `X`: the item was marked stale (`md … I`). */
+export const MARK_STALE = 4;
 
 /** The two-letter words of meta replies, by their two bytes. */
 const META_WORDS = new Map<number, string>(
@@ -97,6 +108,8 @@ export class MetaReader implements ReplyReader<MetaReply> {
           opaque: undefined,
           cas: undefined,
           flags: undefined,
+          marks: 0,
+          ttl: undefined,
         });
         offset = eol + 1;
         continue;
@@ -110,6 +123,8 @@ export class MetaReader implements ReplyReader<MetaReply> {
           opaque: f.opaque,
           cas: f.cas,
           flags: f.flags,
+          marks: f.marks,
+          ttl: f.ttl,
         });
         offset = eol + 1;
         continue;
@@ -130,6 +145,8 @@ export class MetaReader implements ReplyReader<MetaReply> {
           opaque: f.opaque,
           cas: f.cas,
           flags: f.flags,
+          marks: f.marks,
+          ttl: f.ttl,
           oversize: size,
         });
         const available = buf.length - start;
@@ -155,6 +172,8 @@ export class MetaReader implements ReplyReader<MetaReply> {
         opaque: f.opaque,
         cas: f.cas,
         flags: f.flags,
+        marks: f.marks,
+        ttl: f.ttl,
       });
       offset = start + size + 2;
     }
@@ -168,6 +187,8 @@ interface Flags {
   opaque: number | undefined;
   cas: bigint | undefined;
   flags: number | undefined;
+  marks: number;
+  ttl: number | undefined;
 }
 
 /**
@@ -175,7 +196,14 @@ interface Flags {
  * the value size first) straight from the bytes: no string per reply.
  */
 function parseFlags(buf: Buffer, from: number, end: number, sized: boolean): Flags {
-  const out: Flags = { size: -1, opaque: undefined, cas: undefined, flags: undefined };
+  const out: Flags = {
+    size: -1,
+    opaque: undefined,
+    cas: undefined,
+    flags: undefined,
+    marks: 0,
+    ttl: undefined,
+  };
   let i = from;
   let first = sized;
   while (i < end) {
@@ -195,6 +223,15 @@ function parseFlags(buf: Buffer, from: number, end: number, sized: boolean): Fla
       out.flags = digits(buf, tokenStart + 1, i, 'client flags');
     } else if (name === 0x4f /* O */) {
       out.opaque = hex8(buf, tokenStart + 1, i);
+    } else if (name === 0x57 /* W */) {
+      out.marks |= MARK_WON;
+    } else if (name === 0x5a /* Z */) {
+      out.marks |= MARK_TAKEN;
+    } else if (name === 0x58 /* X */) {
+      out.marks |= MARK_STALE;
+    } else if (name === 0x74 /* t */) {
+      // -1: the item never expires.
+      out.ttl = buf[tokenStart + 1] === 0x2d /* - */ ? -1 : digits(buf, tokenStart + 1, i, 'a TTL');
     }
   }
   if (sized && out.size < 0) throw new MalformedReplyError('sent a VA reply without a size');

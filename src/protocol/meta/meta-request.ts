@@ -23,6 +23,27 @@ export function metaGet(key: string, quiet = false): MetaRequest {
   return line(`mg ${key} v c f${quiet ? ' q' : ''}`);
 }
 
+/**
+ * `mg` with lease flags: the value, CAS, client flags and TTL left (`t`);
+ * `N` makes a miss an empty placeholder living `vivifySeconds` and hands this
+ * client the win (`W`; later readers see `Z`); `R`, when `recacheSeconds` is
+ * above 0, hands out one early win when fewer seconds than that are left.
+ */
+export function metaLeaseGet(
+  key: string,
+  vivifySeconds: number,
+  recacheSeconds: number,
+): MetaRequest {
+  return line(
+    `mg ${key} v c f t N${vivifySeconds}${recacheSeconds > 0 ? ` R${recacheSeconds}` : ''}`,
+  );
+}
+
+/** `md` with `I`: marks the item stale and re-arms its win instead of deleting it; `C` when `cas` is not 0n. */
+export function metaInvalidate(key: string, cas: bigint): MetaRequest {
+  return line(`md ${key} I${cas === 0n ? '' : ` C${cas}`}`);
+}
+
 /** `mg` with `T`: sets a new TTL, returns no value. */
 export function metaTouch(key: string, ttl: number): MetaRequest {
   return line(`mg ${key} T${ttl}`);

@@ -67,6 +67,9 @@ function item(v: TextValue, session: number): StoredItem {
  * closes the connection.
  */
 export class TextBackend extends NodeBackend<TextReply> {
+  /** None of its own: `getOrCompute` builds leases from `add` and CAS (src/compute/). */
+  readonly leases = undefined;
+
   protected transport(): TextTransport {
     return new TextTransport(this.options);
   }

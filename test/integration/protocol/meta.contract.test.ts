@@ -1,6 +1,7 @@
 import { createClient } from '../../../src/index.js';
 import { describeClientContract } from '../../contract/client-contract.js';
 import { describeUpdateContract } from '../../contract/update-contract.js';
+import { describeComputeContract } from '../../contract/compute-contract.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
 // -B ascii: these nodes refuse the binary protocol, so nothing slips through it.
@@ -17,4 +18,5 @@ for (const [name, nodes] of [
       createClient({ servers: nodes.nodes.map((n) => n.address), protocol: 'meta', ...options });
   describeClientContract(name, make);
   describeUpdateContract(name, make);
+  describeComputeContract(name, make);
 }

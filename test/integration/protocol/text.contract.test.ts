@@ -2,6 +2,7 @@ import { createClient, type ClientOptions } from '../../../src/index.js';
 import { describeClientContract } from '../../contract/client-contract.js';
 import type { ClientFactory } from '../../contract/contract-clients.js';
 import { describeUpdateContract } from '../../contract/update-contract.js';
+import { describeComputeContract } from '../../contract/compute-contract.js';
 import { flushNodes, useNutcracker } from '../../helpers/nutcracker.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
@@ -20,6 +21,7 @@ for (const [name, nodes] of [
       createClient({ servers: nodes.nodes.map((n) => n.address), protocol: 'text', ...options });
   describeClientContract(name, make, { text: true });
   describeUpdateContract(name, make, { text: true });
+  describeComputeContract(name, make, { text: true });
 }
 
 // One server for memcas: the proxy, which spreads keys over 3 nodes by ketama.
@@ -37,6 +39,10 @@ describeClientContract('nutcracker (twemproxy) over text', throughProxy, {
   proxy: true,
 });
 describeUpdateContract('nutcracker (twemproxy) over text', throughProxy, {
+  text: true,
+  proxy: true,
+});
+describeComputeContract('nutcracker (twemproxy) over text', throughProxy, {
   text: true,
   proxy: true,
 });

@@ -1,6 +1,7 @@
 import { createClient, MemoryStore } from '../../../src/index.js';
 import { describeClientContract } from '../../contract/client-contract.js';
 import { describeUpdateContract } from '../../contract/update-contract.js';
+import { describeComputeContract } from '../../contract/compute-contract.js';
 
 describeClientContract('embedded store', () => {
   // One store per test, shared by the clients the test makes, as clients of one memcached share it.
@@ -9,6 +10,11 @@ describeClientContract('embedded store', () => {
 });
 
 describeUpdateContract('embedded store', () => {
+  const store = new MemoryStore();
+  return (options = {}) => createClient({ memory: store, ...options });
+});
+
+describeComputeContract('embedded store', () => {
   const store = new MemoryStore();
   return (options = {}) => createClient({ memory: store, ...options });
 });

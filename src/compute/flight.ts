@@ -1,0 +1,214 @@
+import type { RetryGate } from '../backoff/index.js';
+import { sleep, type Clock } from '../clock/index.js';
+import { CodecError, LeaseTimeoutError, RetryBudgetExhaustedError } from '../errors/index.js';
+import type { ResolvedComputeOptions } from './compute-options.js';
+import type { ComputeFn, ComputeReason, ComputeResult } from './compute-result.js';
+import type { Lease, LeaseIO, StoredValue } from './lease.js';
+
+/** What a flight tells telemetry. */
+export interface FlightObserver {
+  /** This client took a key's lease. */
+  leaseWon(): void;
+  /** This client waited once for another's lease (one read and one backoff delay). */
+  leaseWaited(): void;
+  /** A compute threw and its lease was given up. */
+  leaseReleased(): void;
+  /** A compute ran for `ms`. */
+  computed(ms: number): void;
+}
+
+/** What one key's flight works with. */
+export interface FlightSetup<T> {
+  /** The key as the caller wrote it. */
+  readonly key: string;
+  /** The key's lease operations. */
+  readonly leases: LeaseIO;
+  /** The compute of the call that started the flight. */
+  readonly compute: ComputeFn<T>;
+  /** Encodes and size-checks a computed value. */
+  readonly encode: (value: T) => Buffer;
+  /** The codec's flags. */
+  readonly flags: number;
+  /** Decodes stored bytes (checking their flags). */
+  readonly decode: (stored: StoredValue) => T;
+  /** The options of the call that started the flight. */
+  readonly options: ResolvedComputeOptions;
+  /** Random source for the backoff policy. */
+  readonly random: () => number;
+}
+
+/** A flight's result, before each caller's `shared` is added. */
+type Outcome<T> =
+  ComputeResult<T> extends infer R ? (R extends unknown ? Omit<R, 'shared'> : never) : never;
+
+/**
+ * One key's `getOrCompute()` in this client, shared by every concurrent call
+ * for it: one read loop, one lease, one compute. The loop: read → a hit
+ * returns; a lease won computes and writes under it; a lease held by another
+ * returns the stale value when allowed, otherwise waits (the retry budget
+ * asked, the policy's delay, a sleep) and reads again, up to `waitMs`.
+ *
+ * Callers join with their own signal: one that aborts leaves (rejects with
+ * its reason) without stopping the others; when every caller has left, the
+ * flight's own signal aborts, which ends a wait and tells the compute.
+ */
+export class Flight<T> {
+  /** The shared result; never rejects unhandled (see the constructor). */
+  readonly done: Promise<Outcome<T>>;
+  private readonly controller = new AbortController();
+  private callers = 0;
+
+  /**
+   * @param setup - the key, its lease operations and the first call's compute and options
+   * @param clock - the one clock for waits
+   * @param gate - the client's retry budget, asked before each wait
+   * @param observer - told about leases and computes
+   */
+  constructor(
+    private readonly setup: FlightSetup<T>,
+    private readonly clock: Clock,
+    private readonly gate: RetryGate,
+    private readonly observer: FlightObserver | undefined,
+  ) {
+    this.done = this.run();
+    // Callers that left have no handler on it; the error reached those still there.
+    this.done.catch(() => {});
+  }
+
+  /** Joins the flight: resolves with its result, or rejects when `signal` aborts first. */
+  join(signal: AbortSignal | undefined, shared: boolean): Promise<ComputeResult<T>> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.callers++;
+    const result = this.done.then((r) => ({ ...r, shared }) as ComputeResult<T>);
+    if (signal === undefined) return result;
+    return new Promise<ComputeResult<T>>((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(signal.reason);
+        if (--this.callers === 0) this.controller.abort(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      result.then(
+        (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Stops waiting: the flight rejects with `reason` at its next read (a compute runs on). */
+  abort(reason: Error): void {
+    this.controller.abort(reason);
+  }
+
+  private async run(): Promise<Outcome<T>> {
+    const { leases, options } = this.setup;
+    const signal = this.controller.signal;
+    this.gate.recordRequest();
+    const started = this.clock.now();
+    const deadline = started + options.waitMs;
+    let waits = 0;
+    let delay = 0;
+    for (;;) {
+      signal.throwIfAborted();
+      const view = await leases.read();
+      const waitedMs = waits === 0 ? 0 : this.clock.now() - started;
+      if (view.kind === 'hit') {
+        return { outcome: 'hit', value: this.setup.decode(view.stored), waitedMs };
+      }
+      if (view.kind === 'won') {
+        this.observer?.leaseWon();
+        return this.computeUnder(view.lease, view.reason, view.previous, waitedMs);
+      }
+      if (view.kind === 'none') return this.computeUnder(undefined, 'miss', undefined, waitedMs);
+      if (view.previous !== undefined && options.staleSeconds > 0) {
+        // Another caller recomputes; the old value serves meanwhile.
+        const value = this.setup.decode(view.previous);
+        return {
+          outcome: 'stale',
+          value,
+          reason: view.reason as 'invalidated' | 'expiring',
+          waitedMs: 0,
+        };
+      }
+      const now = this.clock.now();
+      if (now >= deadline) {
+        if (options.onWaitTimeout === 'fail') {
+          throw new LeaseTimeoutError(this.setup.key, now - started, waits + 1);
+        }
+        return this.computeUnder(undefined, 'wait_timeout', view.previous, now - started);
+      }
+      if (!this.gate.tryRetry()) {
+        throw new RetryBudgetExhaustedError('getOrCompute', this.setup.key, waits + 1);
+      }
+      waits++;
+      delay = options.policy.delay({
+        attempt: waits,
+        previousDelayMs: delay,
+        random: this.setup.random,
+      });
+      this.observer?.leaseWaited();
+      await sleep(this.clock, Math.min(delay, deadline - now), signal);
+    }
+  }
+
+  /**
+   * Runs the compute and writes its value: under `lease` when there is one
+   * (a throw gives the lease up before the callers hear of it), otherwise
+   * only if the key is missing.
+   */
+  private async computeUnder(
+    lease: Lease | undefined,
+    reason: ComputeReason,
+    previous: StoredValue | undefined,
+    waitedMs: number,
+  ): Promise<Outcome<T>> {
+    const { setup } = this;
+    let bytes: Buffer;
+    let value: T;
+    try {
+      const before = this.decodePrevious(previous);
+      const t0 = this.clock.now();
+      value = await setup.compute({
+        key: setup.key,
+        reason,
+        previous: before,
+        signal: this.controller.signal,
+      });
+      this.observer?.computed(this.clock.now() - t0);
+      bytes = setup.encode(value);
+      if (bytes.length === 0 && setup.flags === 0) {
+        // On meta that is memcached's own lease placeholder: readers would wait on it.
+        throw new CodecError(
+          setup.key,
+          'getOrCompute cannot store an empty value with flags 0 (memcached marks a key being ' +
+            'computed that way); use a codec with other flags',
+        );
+      }
+    } catch (err) {
+      if (lease !== undefined) {
+        this.observer?.leaseReleased();
+        await lease.release();
+      }
+      throw err;
+    }
+    const stored = lease
+      ? await lease.write(bytes, setup.flags)
+      : await setup.leases.add(bytes, setup.flags);
+    return { outcome: 'computed', value, reason, stored, waitedMs };
+  }
+
+  /** The value being replaced, for the compute's context (undefined when it does not decode). */
+  private decodePrevious(previous: StoredValue | undefined): T | undefined {
+    if (previous === undefined) return undefined;
+    try {
+      return this.setup.decode(previous);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { Backend, NativeLeases, StoredItem } from '../backend/index.js';
+import { leaseSeconds, type Lease, type LeaseSettings, type LeaseView } from './lease.js';
+
+/**
+ * One lease read on memcached's meta protocol: `mg <key> v c f t N<lease> R<stale>`.
+ *
+ * - a miss makes an empty placeholder living the lease's seconds and answers
+ *   it with `W` (this caller computes); later readers see it with `Z` and wait;
+ * - an item marked stale by `md … I` comes with `X`, and `W` for its first
+ *   reader (who recomputes), `Z` for the others (who may use it);
+ * - with `R`, an item with less than `staleSeconds` left hands one reader `W`
+ *   (an early recompute) and the others `Z` with the still valid value.
+ *
+ * The placeholder's TTL is the lease: a holder that dies frees it when
+ * memcached expires it. The winner of a stale item shortens its TTL to the
+ * lease's for the same reason (the stale value is then served at most that
+ * long without a live holder). The lease's write is an `ms` with the CAS the
+ * read returned: a newer value (or invalidation) changed it, and the write is
+ * refused instead of overwriting.
+ *
+ * @param stillOwner - false when the key has moved to another node since the read
+ */
+export async function nativeRead(
+  backend: Backend,
+  leases: NativeLeases,
+  key: string,
+  settings: LeaseSettings,
+  stillOwner: () => boolean,
+): Promise<LeaseView> {
+  const seconds = leaseSeconds(settings.leaseMs);
+  const r = await leases.read({
+    key,
+    vivifySeconds: seconds,
+    recacheSeconds: settings.staleSeconds,
+  });
+  const item = r.item;
+  if (item === undefined) return { kind: 'none' };
+  // memcached's placeholder: no bytes, flags 0 (getOrCompute never writes such a value).
+  const placeholder = item.value.length === 0 && item.flags === 0;
+  if (!r.won && !r.taken && !r.stale) return { kind: 'hit', stored: item };
+  if (!placeholder && !r.stale && !r.won && settings.staleSeconds === 0) {
+    // Another caller is refreshing it early; for this caller it is simply current.
+    return { kind: 'hit', stored: item };
+  }
+  const reason = placeholder ? 'miss' : r.stale ? 'invalidated' : 'expiring';
+  // The value is a view into the socket's chunk: copy what outlives this tick.
+  const previous = placeholder ? undefined : { value: Buffer.from(item.value), flags: item.flags };
+  if (!r.won) return { kind: 'taken', reason, previous };
+  if (reason === 'invalidated' && (r.ttl < 0 || r.ttl > seconds)) {
+    // A stale item keeps its TTL: bound it by the lease, or a dead holder's stale value lives on.
+    await backend.touch(key, seconds);
+  }
+  const lease: Lease = {
+    async write(bytes, flags) {
+      if (!stillOwner()) return false;
+      const w = await backend.store({
+        mode: 'replace',
+        key,
+        value: bytes,
+        flags,
+        ttl: settings.ttl,
+        cas: item.cas,
+        session: item.session,
+      });
+      return w.outcome === 'stored';
+    },
+    release: () => release(backend, leases, key, item, reason, r.ttl, previous?.value),
+  };
+  return { kind: 'won', reason, previous, lease };
+}
+
+/**
+ * Gives a lease up so the next reader wins: the placeholder is deleted, a
+ * stale item is invalidated again (which re-arms its win), an item won early
+ * is written back unchanged (which clears memcached's "win sent" mark). Each
+ * only if nothing changed since the lease was taken.
+ */
+async function release(
+  backend: Backend,
+  leases: NativeLeases,
+  key: string,
+  item: StoredItem,
+  reason: 'miss' | 'invalidated' | 'expiring',
+  ttl: number,
+  value: Buffer | undefined,
+): Promise<void> {
+  try {
+    if (reason === 'miss') await backend.delete(key, item.cas, item.session);
+    else if (reason === 'invalidated') await leases.invalidate(key, item.cas, item.session);
+    else {
+      await backend.store({
+        mode: 'replace',
+        key,
+        value: value ?? item.value,
+        flags: item.flags,
+        ttl: Math.max(1, ttl),
+        cas: item.cas,
+        session: item.session,
+      });
+    }
+  } catch {
+    // The lease then ends on its own, after leaseMs.
+  }
+}
+
+/** `md <key> I`: marks the key's value stale; its next reader recomputes it while others may use it. */
+export async function nativeInvalidate(
+  leases: NativeLeases,
+  key: string,
+): Promise<'invalidated' | 'not_found'> {
+  const r = await leases.invalidate(key, 0n);
+  return r === 'not_found' ? 'not_found' : 'invalidated';
+}
