@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import HashRing from 'hashring';
 import { describe, expect, it } from 'vitest';
 import { Ring } from '../../../src/cluster/index.js';
 
@@ -80,8 +81,65 @@ describe('Ring', () => {
 
   it('lists successors in ring order starting at the owner', () => {
     const ring = new Ring(three);
-    const s = ring.successors('user:1');
+    const s = [...ring.successors('user:1')];
     expect(s[0]).toBe(ring.owner('user:1'));
     expect(new Set(s).size).toBe(3);
+  });
+
+  it('places keys exactly as hashring 3.2.0 does, through random joins, leaves and weights', () => {
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const address = (): string =>
+      `10.${random(4)}.${random(250)}.${random(250)}:${random(3) === 0 ? 11211 : 11211 + random(50)}`;
+    for (let trial = 0; trial < 8; trial++) {
+      const nodes = new Map<string, number>();
+      while (nodes.size < 1 + random(40))
+        nodes.set(address(), 1 + (trial % 3 === 0 ? random(3) : 0));
+      const list = [...nodes].map(([a, weight]) => ({ address: a, weight }));
+      const ring = new Ring(list);
+      const reference = new HashRing(
+        Object.fromEntries(list.map((n) => [n.address, { weight: n.weight }])),
+        'md5',
+        { 'default port': 11211 },
+      );
+      const check = (): void => {
+        for (let k = 0; k < 2000; k++) {
+          const key = `trial${trial}:${k}`;
+          expect(ring.owner(key)).toBe(reference.get(key));
+        }
+      };
+      check();
+      let joining = { address: address(), weight: 1 + random(2) };
+      while (nodes.has(joining.address)) joining = { address: address(), weight: 1 };
+      ring.add(joining);
+      reference.add({ [joining.address]: { weight: joining.weight } });
+      check();
+      const leaving = list[random(list.length)]!.address;
+      ring.remove(leaving);
+      reference.remove(leaving);
+      if (ring.size > 0) check();
+    }
+  });
+
+  it('one change() of several nodes places keys as the same adds and removes one by one', () => {
+    const one = new Ring(three);
+    const batch = new Ring(three);
+    const more = ['10.0.0.4:11211', '10.0.0.5:11212', '10.0.0.6:11213'];
+    for (const address of more) one.add({ address, weight: 1 });
+    one.remove('10.0.0.2:11211');
+    batch.change(
+      more.map((address) => ({ address, weight: 1 })),
+      ['10.0.0.2:11211'],
+    );
+    for (const k of keys(20_000)) expect(batch.owner(k)).toBe(one.owner(k));
+  });
+
+  it('an empty ring owns nothing and has no successors', () => {
+    const ring = new Ring([]);
+    expect(ring.owner('k')).toBeUndefined();
+    expect([...ring.successors('k')]).toEqual([]);
   });
 });
