@@ -10,6 +10,7 @@ import { benchCompute } from './compute.js';
 import { benchContention } from './contention.js';
 import { benchPolicySweep } from './policy-sweep.js';
 import { benchProtocols } from './protocols.js';
+import { benchScale } from './scale.js';
 import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
 import { benchTelemetry } from './telemetry.js';
@@ -82,6 +83,12 @@ async function main(): Promise<void> {
     );
     await section('tls', 'TLS cost: memcas gets+cas pairs, 64 in flight', 0, () =>
       benchTls(seconds),
+    );
+    await section(
+      'scale',
+      'Scale: client CPU per update() and getMany key at 1-64 nodes; membership change at 16-1,000 nodes',
+      0,
+      () => benchScale(seconds),
     );
   } finally {
     await stopAllMemcached();

@@ -112,6 +112,8 @@ export {
   METRIC_BATCH_SIZE,
   METRIC_NODE_STATE_CHANGES,
   METRIC_NODES_DOWN,
+  METRIC_DISCOVERY_POLLS,
+  ATTR_DISCOVERY_OUTCOME,
   METRIC_COMPUTE_OUTCOMES,
   METRIC_COMPUTE_LEASES,
   METRIC_COMPUTE_DURATION,
@@ -147,6 +149,10 @@ export {
   type NodeStateChange,
   type NodeDownPolicy,
   type NodeInfo,
+  DEFAULT_DISCOVERY_OPTIONS,
+  type DiscoveryOptions,
+  type MembershipChange,
+  type DiscoveryPollOutcome,
 } from './cluster/index.js';
 export type {
   Backend,
@@ -211,4 +217,7 @@ export {
   isInvalidArgumentError,
   UnsupportedOperationError,
   isUnsupportedOperationError,
+  DiscoveryError,
+  isDiscoveryError,
+  type DiscoveryFailure,
 } from './errors/index.js';

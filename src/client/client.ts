@@ -3,6 +3,7 @@ import {
   CasToken,
   ClusterTopology,
   fetchMany,
+  type Discovery,
   ownerSinceRead,
   tokenOf,
   type NodeInfo,
@@ -62,7 +63,7 @@ import type {
   TouchResult,
   WriteOptions,
 } from './call-options.js';
-import { clusterNode, topologyFor } from './topology-for.js';
+import { clusterNode, discoveryFor, topologyFor } from './topology-for.js';
 import { parseServer, type ServerAddress } from './server-address.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 
@@ -78,6 +79,8 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 export class Client {
   private readonly options: ResolvedClientOptions;
   private readonly topology: Topology;
+  /** Polls the configuration endpoint, with the `discovery` option. */
+  private readonly discovery: Discovery | undefined;
   private readonly telemetry: Telemetry;
   private readonly updater: Updater;
   /** The client-wide retry budget (`retryBudget`): asked before every retry, of any kind. */
@@ -93,6 +96,7 @@ export class Client {
     this.options = resolveClientOptions(options);
     this.telemetry = new Telemetry(options);
     this.topology = topologyFor(this.options, this.telemetry);
+    this.discovery = discoveryFor(this.options, this.topology, this.telemetry);
     const telemetry = this.telemetry;
     const clock = this.options.clock;
     const budget = this.options.retryBudget;
@@ -128,7 +132,19 @@ export class Client {
 
   /** `'memcached'` when talking to servers, `'embedded'` for the in-process store (no `servers` given). */
   get mode(): 'memcached' | 'embedded' {
-    return this.options.servers.length > 0 ? 'memcached' : 'embedded';
+    return this.options.servers.length > 0 || this.discovery ? 'memcached' : 'embedded';
+  }
+
+  /**
+   * Resolves once the client knows its nodes: at once, except with
+   * `discovery` and no `servers`, where it waits for the endpoint's first
+   * good answer (operations before it fail fast with {@link NodeUnavailableError}).
+   * @throws {@link DiscoveryError} when a poll fails before any answer (call again to wait for the next poll)
+   * @throws {@link ClientClosedError} once the client is closing
+   */
+  ready(): Promise<void> {
+    if (this.closing) return Promise.reject(new ClientClosedError('ready'));
+    return this.discovery?.ready() ?? Promise.resolve();
   }
 
   /** Reads a value; `undefined` when the key is missing. @throws {@link CodecError} when the stored bytes are not the codec's */
@@ -404,11 +420,7 @@ export class Client {
    * });
    * ```
    */
-  async withLock<R>(
-    key: string,
-    fn: WithLockFn<R>,
-    options: WithLockOptions = {},
-  ): Promise<R> {
+  async withLock<R>(key: string, fn: WithLockFn<R>, options: WithLockOptions = {}): Promise<R> {
     const full = this.lockKey(key, 'withLock');
     if (typeof fn !== 'function') throw new InvalidArgumentError('withLock: fn must be a function');
     const resolved = this.lockOptions(options, 'withLock');
@@ -513,6 +525,7 @@ export class Client {
    */
   addServer(server: string | ServerAddress): void {
     this.ensureOpen('addServer');
+    this.refuseWithDiscovery('addServer');
     const parsed = parseServer(server, 'addServer', this.options.protocol);
     this.cluster('addServer').add(clusterNode(parsed, this.options, this.telemetry));
   }
@@ -520,6 +533,7 @@ export class Client {
   /** Removes a memcached node at run time; only its keys move. */
   async removeServer(address: string): Promise<void> {
     this.ensureOpen('removeServer');
+    this.refuseWithDiscovery('removeServer');
     await this.cluster('removeServer').remove(
       parseServer(address, 'removeServer', this.options.protocol).address,
     );
@@ -562,6 +576,8 @@ export class Client {
   close(): Promise<void> {
     // A second call waits for the same close.
     this.closing ??= (async () => {
+      // No membership change once closing; a poll under way is abandoned.
+      await this.discovery?.stop();
       await this.updater.close(this.options.drainTimeoutMs);
       await this.computer.close(this.options.drainTimeoutMs);
       await this.topology.close();
@@ -635,6 +651,15 @@ export class Client {
       );
     }
     return token;
+  }
+
+  /** With discovery the endpoint owns the membership: a node added by hand would vanish at its next change. */
+  private refuseWithDiscovery(op: string): void {
+    if (this.discovery) {
+      throw new InvalidArgumentError(
+        `${op}: the nodes come from the discovery endpoint ${this.discovery.endpoint}; change the cluster there`,
+      );
+    }
   }
 
   private cluster(op: string): ClusterTopology {

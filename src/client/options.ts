@@ -221,6 +221,7 @@ const CLIENT_OPTION_NAMES: readonly string[] = [
   'onNodeDown',
   'fallbackTtlSeconds',
   'onNodeStateChange',
+  'discovery',
   'meterProvider',
   'tracerProvider',
   'traceOperations',

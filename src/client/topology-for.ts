@@ -1,8 +1,11 @@
 import { MemoryStore, ObservedBackend } from '../backend/index.js';
 import {
+  askConfigEndpoint,
   ClusterTopology,
+  Discovery,
   SingleNodeTopology,
   type ClusterNode,
+  type DiscoveredNode,
   type Topology,
 } from '../cluster/index.js';
 import { nodeBackend } from '../protocol/index.js';
@@ -20,6 +23,9 @@ export function clusterNode(
   return {
     address: server.address,
     weight: server.weight,
+    connectsTo: server.host.includes(':')
+      ? `[${server.host}]:${server.port}`
+      : `${server.host}:${server.port}`,
     observer,
     connect: (health) => {
       const backend = nodeBackend(
@@ -44,7 +50,7 @@ export function clusterNode(
 
 /** The topology the options ask for: a cluster of memcached nodes, or the embedded store. */
 export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Topology {
-  if (o.servers.length > 0) {
+  if (o.servers.length > 0 || o.cluster.discovery) {
     const userListener = o.cluster.onNodeStateChange;
     const topology = new ClusterTopology(
       o.servers.map((s) => clusterNode(s, o, telemetry)),
@@ -67,4 +73,59 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
       : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
   const observer = new OperationObserver(telemetry, store.address);
   return new SingleNodeTopology(new BatchSizing(new ObservedBackend(store, observer), observer));
+}
+
+/**
+ * A node from the discovery endpoint as a server entry: named
+ * `hostname:port` (the IP when there is no hostname), reached at its IP when
+ * one is given, spoken to with the client's protocol and credentials.
+ */
+export function discoveredServer(node: DiscoveredNode, o: ResolvedClientOptions): ResolvedServer {
+  const name = node.hostname || node.ip;
+  return {
+    host: node.ip || node.hostname,
+    port: node.port,
+    weight: 1,
+    address: name.includes(':') ? `[${name}]:${node.port}` : `${name}:${node.port}`,
+    credentials: undefined,
+    protocol: o.protocol,
+  };
+}
+
+/**
+ * Starts discovery when the options ask for it: polls the endpoint and
+ * reconciles the cluster's membership with each newer config; failed polls
+ * go to the callback and telemetry.
+ */
+export function discoveryFor(
+  o: ResolvedClientOptions,
+  topology: Topology,
+  telemetry: Telemetry,
+): Discovery | undefined {
+  const options = o.cluster.discovery;
+  if (options === undefined || !(topology instanceof ClusterTopology)) return undefined;
+  const discovery = new Discovery(
+    options,
+    {
+      ask: (signal, keepAlive) =>
+        askConfigEndpoint(options.endpoint, {
+          timeoutMs: options.timeoutMs,
+          tls: o.tls,
+          signal,
+          keepAlive,
+        }),
+      apply: (config) =>
+        topology.reconcile(
+          config.nodes.map((n) => clusterNode(discoveredServer(n, o), o, telemetry)),
+        ),
+      get size() {
+        return topology.size;
+      },
+      polled: (outcome) => telemetry.discoveryPolled(outcome),
+    },
+    o.clock,
+    o.servers.length > 0,
+  );
+  discovery.start();
+  return discovery;
 }

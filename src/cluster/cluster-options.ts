@@ -1,5 +1,10 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { RELATIVE_TTL_LIMIT_SECONDS } from '../backend/index.js';
+import {
+  resolveDiscoveryOptions,
+  type DiscoveryOptions,
+  type ResolvedDiscoveryOptions,
+} from './discovery/index.js';
 
 /** A node changed state: marked down after failures, or back up after a probe. */
 export interface NodeStateChange {
@@ -49,6 +54,14 @@ export interface ClusterOptions {
    * @defaultValue none
    */
   readonly onNodeStateChange?: (change: NodeStateChange) => void;
+  /**
+   * Learn the nodes from an ElastiCache-style configuration endpoint and
+   * follow its changes (see {@link DiscoveryOptions}). With `servers` too,
+   * those are used until the endpoint first answers. `addServer` and
+   * `removeServer` are refused: the endpoint owns the membership.
+   * @defaultValue none (the nodes are `servers`)
+   */
+  readonly discovery?: DiscoveryOptions;
 }
 
 /** Defaults of {@link ClusterOptions}. */
@@ -70,6 +83,7 @@ export interface ResolvedClusterOptions {
   readonly onNodeDown: NodeDownPolicy;
   readonly fallbackTtlSeconds: number;
   readonly onNodeStateChange: ((change: NodeStateChange) => void) | undefined;
+  readonly discovery?: ResolvedDiscoveryOptions | undefined;
 }
 
 /**
@@ -115,5 +129,12 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
   if (onNodeStateChange !== undefined && typeof onNodeStateChange !== 'function') {
     throw new InvalidArgumentError('onNodeStateChange must be a function');
   }
-  return { failureThreshold, retryAfterMs, onNodeDown, fallbackTtlSeconds, onNodeStateChange };
+  return {
+    failureThreshold,
+    retryAfterMs,
+    onNodeDown,
+    fallbackTtlSeconds,
+    onNodeStateChange,
+    discovery: resolveDiscoveryOptions(options.discovery),
+  };
 }

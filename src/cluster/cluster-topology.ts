@@ -11,6 +11,13 @@ import type { NodeInfo, Topology } from './topology.js';
 
 /** A node to add: where it is, its weight, and how to connect to it. */
 export interface ClusterNode extends RingNode {
+  /**
+   * Where it connects, when that differs from `address` (a discovered node
+   * named by its hostname, reached at its IP). A node listed again under the
+   * same address but a new target is replaced.
+   * @defaultValue `address`
+   */
+  readonly connectsTo?: string;
   /** Makes the node's backend, which must tell `observer` about every operation. */
   readonly connect: (observer: BackendObserver) => Backend;
   /** Also told about every operation of the node (telemetry), after the cluster. */
@@ -21,6 +28,7 @@ export interface ClusterNode extends RingNode {
 interface Member {
   readonly address: string;
   readonly weight: number;
+  readonly connectsTo: string;
   readonly backend: Backend;
   /** The backend that keys rerouted here use: TTLs capped under 'rehash'. */
   readonly rerouted: Backend;
@@ -42,6 +50,8 @@ export class ClusterTopology implements Topology {
   /** Keys written to a fallback node while their owner was down ('rehash'). */
   private readonly fallbackWrites = new FallbackWrites<Member>();
   private closed = false;
+  /** Nodes that left and are closing once their requests in flight settle. */
+  private readonly leaving = new Set<Promise<void>>();
   /** See {@link Topology.epoch}. */
   epoch = 0;
 
@@ -64,8 +74,12 @@ export class ClusterTopology implements Topology {
     if (this.only !== undefined && this.only.health.state === 'up') return this.only.backend;
     const owner = this.owner(key);
     const member = this.members.get(owner);
-    if (member === undefined)
-      throw new NodeUnavailableError(owner, `${what(op, key)}: memcas has no memcached servers`);
+    if (member === undefined) {
+      const why = this.options.discovery
+        ? `memcas has no memcached servers yet: the discovery endpoint ${this.options.discovery.endpoint.address} has not answered (await client.ready())`
+        : 'memcas has no memcached servers';
+      throw new NodeUnavailableError(owner, `${what(op, key)}: ${why}`);
+    }
     if (member.health.state === 'up') return member.backend;
     if (this.options.onNodeDown === 'fail') throw this.unavailable(member, op, key);
     for (const address of this.ring.successors(key)) {
@@ -105,27 +119,77 @@ export class ClusterTopology implements Topology {
   add(node: ClusterNode): void {
     if (this.members.has(node.address))
       throw new InvalidArgumentError(`${node.address} is already in the cluster`);
-    this.join(node);
-    this.ring.add(node);
-    this.epoch++;
+    this.change([node], []);
   }
 
   /** Removes a node at run time: only its keys move. Its connection closes once in-flight requests settle. */
   async remove(address: string): Promise<void> {
     const member = this.members.get(address);
     if (!member) throw new InvalidArgumentError(`${address} is not in the cluster`);
-    this.ring.remove(address);
-    this.members.delete(address);
+    await this.change([], [member]);
+  }
+
+  /**
+   * Makes the membership exactly `nodes` (discovery): listed nodes not yet in
+   * join, nodes no longer listed leave, and a node listed with a new weight or
+   * target is replaced. It goes through the same path as {@link add} and
+   * {@link remove}: one ring rebuild and one epoch step for the whole change.
+   * Leaving nodes close once their requests in flight settle.
+   * @returns the addresses that joined and left (a replaced node is in both)
+   */
+  reconcile(nodes: readonly ClusterNode[]): { added: string[]; removed: string[] } {
+    // Discovery never applies an empty list; the ring is never emptied.
+    if (nodes.length === 0) throw new InvalidArgumentError('reconcile: no nodes listed');
+    const listed = new Map(nodes.map((n) => [n.address, n]));
+    const leaving = [...this.members.values()].filter((m) => {
+      const n = listed.get(m.address);
+      return (
+        n === undefined || n.weight !== m.weight || (n.connectsTo ?? n.address) !== m.connectsTo
+      );
+    });
+    const joining = nodes.filter((n) => {
+      const m = this.members.get(n.address);
+      return m === undefined || leaving.includes(m);
+    });
+    if (joining.length > 0 || leaving.length > 0) void this.change(joining, leaving);
+    return { added: joining.map((n) => n.address), removed: leaving.map((m) => m.address) };
+  }
+
+  /**
+   * The one path of every membership change: the ring is rebuilt once, the
+   * epoch steps (so CAS tokens read before never write elsewhere), and leaving
+   * nodes close once their requests in flight have settled.
+   */
+  private async change(joining: readonly ClusterNode[], leaving: readonly Member[]): Promise<void> {
+    for (const m of leaving) {
+      this.members.delete(m.address);
+      // Its fallback copies (under 'rehash') are no longer this client's to delete.
+      this.fallbackWrites.take(m.address);
+    }
+    this.ring.change(
+      joining,
+      leaving.map((m) => m.address),
+    );
+    for (const n of joining) this.join(n);
     this.epoch++;
     this.only = this.members.size === 1 ? this.members.values().next().value : undefined;
-    await member.backend.close();
+    if (leaving.length === 0) return;
+    const closing = Promise.all(leaving.map((m) => m.backend.close().catch(() => undefined))).then(
+      () => undefined,
+    );
+    this.leaving.add(closing);
+    try {
+      await closing;
+    } finally {
+      this.leaving.delete(closing);
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const cancel of this.timers) cancel();
     this.timers.clear();
-    await Promise.all(this.nodes().map((n) => n.close()));
+    await Promise.all([...this.nodes().map((n) => n.close()), ...this.leaving]);
   }
 
   private join(node: ClusterNode): void {
@@ -147,6 +211,7 @@ export class ClusterTopology implements Topology {
     const member: Member = {
       address: node.address,
       weight: node.weight,
+      connectsTo: node.connectsTo ?? node.address,
       health,
       backend,
       rerouted: cap > 0 ? new FallbackBackend(backend, cap) : backend,

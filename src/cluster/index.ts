@@ -13,3 +13,16 @@ export { NodeHealth, type NodeState } from './node-health.js';
 export { isNodeFailure } from './node-failure.js';
 export { CasToken, ownerSinceRead, tokenOf } from './cas-token.js';
 export { fetchMany, type FetchedEntry } from './get-many.js';
+export {
+  askConfigEndpoint,
+  DEFAULT_DISCOVERY_OPTIONS,
+  Discovery,
+  readConfigReply,
+  resolveDiscoveryOptions,
+  type ClusterConfig,
+  type DiscoveredNode,
+  type DiscoveryOptions,
+  type DiscoveryPollOutcome,
+  type MembershipChange,
+  type ResolvedDiscoveryOptions,
+} from './discovery/index.js';

@@ -30,3 +30,4 @@ export {
   UnsupportedOperationError,
   isUnsupportedOperationError,
 } from './unsupported-operation-error.js';
+export { DiscoveryError, isDiscoveryError, type DiscoveryFailure } from './discovery-error.js';

@@ -19,7 +19,8 @@ export type MemcasErrorCode =
   | 'PROTOCOL_ERROR'
   | 'CLIENT_CLOSED'
   | 'INVALID_ARGUMENT'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  | 'DISCOVERY_FAILED';
 
 /** Options shared by every memcas error constructor. */
 export interface MemcasErrorOptions {

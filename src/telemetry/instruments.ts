@@ -1,5 +1,6 @@
 import { createNoopMeter, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
 import {
+  ATTR_DISCOVERY_OUTCOME,
   ATTR_LOCK_OUTCOME,
   ATTR_COMPUTE_OUTCOME,
   ATTR_LEASE_EVENT,
@@ -11,6 +12,7 @@ import {
   METRIC_BACKOFF_DELAY,
   METRIC_BATCH_SIZE,
   METRIC_CAS_CONFLICTS,
+  METRIC_DISCOVERY_POLLS,
   METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
   METRIC_DB_CLIENT_OPERATION_DURATION,
   METRIC_LOCK_ACQUISITIONS,
@@ -81,6 +83,21 @@ export function lockOutcomeAttributes(outcome: LockTelemetryOutcome): Attributes
 
 /** The attribute set of the instruments that have none (made once, so tallies add up). */
 export const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+/** How a discovery poll ended (see the cluster's discovery). */
+export type DiscoveryTelemetryOutcome = 'changed' | 'unchanged' | 'stale' | 'failed';
+
+const DISCOVERY_ATTRIBUTES = new Map<DiscoveryTelemetryOutcome, Attributes>(
+  (['changed', 'unchanged', 'stale', 'failed'] as const).map((o) => [
+    o,
+    Object.freeze({ [ATTR_DISCOVERY_OUTCOME]: o }),
+  ]),
+);
+
+/** Attributes for a discovery poll's outcome. */
+export function discoveryAttributes(outcome: DiscoveryTelemetryOutcome): Attributes {
+  return DISCOVERY_ATTRIBUTES.get(outcome) as Attributes;
+}
 
 /** Every outcome a `getOrCompute()` call can end with. */
 export type ComputeTelemetryOutcome = 'hit' | 'computed' | 'stale' | 'error';
@@ -156,6 +173,8 @@ export class Instruments {
   readonly lockContention = new Tally();
   /** Lock extensions that found the lock lost, tallied. */
   readonly lockExtensionsLost = new Tally();
+  /** Discovery polls by outcome, tallied. */
+  readonly discoveryPolls = new Tally();
   /** The clients whose connections report pending requests. */
   private readonly backends = new Set<BackendSource>();
 
@@ -257,6 +276,14 @@ export class Instruments {
     observe(
       meter,
       'counter',
+      METRIC_DISCOVERY_POLLS,
+      'Polls of the discovery (configuration) endpoint, by outcome.',
+      '{poll}',
+      this.discoveryPolls,
+    );
+    observe(
+      meter,
+      'counter',
       METRIC_COMPUTE_OUTCOMES,
       'getOrCompute() calls by outcome.',
       '{call}',
@@ -317,6 +344,7 @@ export class Instruments {
     this.lockAcquisitions.absorb(early.lockAcquisitions);
     this.lockContention.absorb(early.lockContention);
     this.lockExtensionsLost.absorb(early.lockExtensionsLost);
+    this.discoveryPolls.absorb(early.discoveryPolls);
   }
 }
 

@@ -59,6 +59,8 @@ export const METRIC_BATCH_SIZE = 'memcas.update.batch_size';
 export const METRIC_NODE_STATE_CHANGES = 'memcas.node.state_changes';
 /** Nodes currently marked down (up-down counter). */
 export const METRIC_NODES_DOWN = 'memcas.nodes.down';
+/** Polls of the discovery endpoint (counter), by outcome. */
+export const METRIC_DISCOVERY_POLLS = 'memcas.discovery.polls';
 
 /** `getOrCompute()` calls by outcome (counter): hit, computed, stale, error. */
 export const METRIC_COMPUTE_OUTCOMES = 'memcas.compute.outcomes';
@@ -77,6 +79,8 @@ export const ATTR_COMPUTE_OUTCOME = 'memcas.compute.outcome';
 export const ATTR_LEASE_EVENT = 'memcas.lease.event';
 /** A node's new state: up or down. */
 export const ATTR_NODE_STATE = 'memcas.node.state';
+/** How a discovery poll ended: changed, unchanged, stale (an older version, ignored) or failed. */
+export const ATTR_DISCOVERY_OUTCOME = 'memcas.discovery.outcome';
 /** Span event attribute: the attempt that conflicted. */
 export const ATTR_ATTEMPT = 'memcas.attempt';
 /** Span event attribute: the backoff delay chosen, in ms. */

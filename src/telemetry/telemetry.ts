@@ -18,6 +18,8 @@ import {
   instrumentsFor,
   type BackendSource,
   outcomeAttributes,
+  discoveryAttributes,
+  type DiscoveryTelemetryOutcome,
   type UpdateTelemetryOutcome,
 } from './instruments.js';
 
@@ -143,6 +145,11 @@ export class Telemetry {
     const metrics = this.metrics;
     metrics.nodeStateChanges.add(1, node.state(state));
     metrics.nodesDown.add(state === 'down' ? 1 : -1, node.base);
+  }
+
+  /** Counts a poll of the discovery endpoint by how it ended. */
+  discoveryPolled(outcome: DiscoveryTelemetryOutcome): void {
+    this.metrics.discoveryPolls.add(1, discoveryAttributes(outcome));
   }
 
   /**

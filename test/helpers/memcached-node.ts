@@ -16,6 +16,10 @@ export interface MemcachedNodeOptions {
   readonly sasl?: { readonly username: string; readonly password: string };
   /** Serve TLS only (-Z) with this certificate chain and key (PEM files). */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** The loopback address to listen on. Default 127.0.0.1. */
+  readonly host?: string;
+  /** A fixed port (no retry on another one if it is taken). Default: a free port. */
+  readonly port?: number;
 }
 
 const running = new Set<MemcachedNode>();
@@ -49,9 +53,9 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves true once something on the port answers the text `version` command. */
-function answers(port: number, timeoutMs: number): Promise<boolean> {
+function answers(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
+    const sock = connect(port, host);
     const done = (ok: boolean): void => {
       sock.destroy();
       resolve(ok);
@@ -65,9 +69,9 @@ function answers(port: number, timeoutMs: number): Promise<boolean> {
 }
 
 /** Resolves true once the port accepts a TCP connection (for SASL or TLS nodes, which won't answer plain text). */
-function accepts(port: number): Promise<boolean> {
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
+    const sock = connect(port, host);
     sock.once('connect', () => {
       sock.destroy();
       resolve(true);
@@ -97,8 +101,8 @@ function saslConfig(username: string, password: string): string {
  * It can be killed, paused, resumed and restarted on the same port.
  */
 export class MemcachedNode {
-  /** Always 127.0.0.1. */
-  readonly host = '127.0.0.1';
+  /** 127.0.0.1 unless the options named another loopback address. */
+  readonly host: string;
   /** The child process while running. */
   process: ChildProcess | undefined;
 
@@ -106,7 +110,9 @@ export class MemcachedNode {
     readonly port: number,
     private readonly bin: string,
     private readonly options: MemcachedNodeOptions,
-  ) {}
+  ) {
+    this.host = options.host ?? '127.0.0.1';
+  }
 
   /** `host:port`. */
   get address(): string {
@@ -116,6 +122,11 @@ export class MemcachedNode {
   /** Starts memcached on a free port and waits until it answers. */
   static async start(options: MemcachedNodeOptions = {}): Promise<MemcachedNode> {
     const bin = ensureMemcached();
+    if (options.port !== undefined) {
+      const node = new MemcachedNode(options.port, bin, options);
+      await node.launch();
+      return node;
+    }
     for (let attempt = 1; ; attempt++) {
       const node = new MemcachedNode(await freePort(), bin, options);
       try {
@@ -200,8 +211,8 @@ export class MemcachedNode {
       if (child.exitCode !== null) break;
       const ready =
         this.options.sasl || this.options.tls
-          ? await accepts(this.port)
-          : await answers(this.port, 200);
+          ? await accepts(this.host, this.port)
+          : await answers(this.host, this.port, 200);
       if (ready) return;
       await sleep(20);
     }

@@ -3,7 +3,10 @@
  * `loops` concurrent loops of `update(key, n => n + 1)` over `keys` keys and
  * prints a JSON summary line.
  *
- * usage: update-worker.ts <host:port,...> <keys> <updatesPerLoop | durationMs+"ms"> <loops> [policy] [combine] [protocol]
+ * usage: update-worker.ts <host:port,... | discovery=host:port> <keys> <updatesPerLoop | durationMs+"ms"> <loops> [policy] [combine] [protocol]
+ * With `discovery=host:port` the nodes come from that configuration endpoint
+ * (polled every 50 ms), and the summary also counts the failed polls and the
+ * membership changes seen.
  * With a duration ("3000ms"), each loop runs until it is over (a throughput
  * measurement); with a count, each loop does that many updates (a correctness test).
  */
@@ -27,13 +30,26 @@ const durationMs = updatesArg.endsWith('ms') ? Number(updatesArg.slice(0, -2)) :
 const updates = updatesArg.endsWith('ms') ? Infinity : Number(updatesArg);
 const loops = Number(loopsArg);
 const policy = policyByName(policyName);
+const discovery = servers.startsWith('discovery=') ? servers.slice('discovery='.length) : undefined;
+const seen = { discoveryErrors: 0, membershipChanges: 0 };
 const client = createClient({
-  servers: servers.split(','),
+  ...(discovery === undefined
+    ? { servers: servers.split(',') }
+    : {
+        discovery: {
+          endpoint: discovery,
+          intervalMs: 50,
+          timeoutMs: 200,
+          onDiscoveryError: () => seen.discoveryErrors++,
+          onMembershipChange: () => seen.membershipChanges++,
+        },
+      }),
   combineUpdates: combineArg === 'true',
   ...(protocol === '' ? {} : { protocol: protocol as Memcas.Protocol }),
   retry: { policy, maxAttempts: 10_000, deadlineMs: 120_000 },
 });
 
+if (discovery !== undefined) await client.ready();
 const attempts: number[] = [];
 const latencies: number[] = [];
 const perKey = new Array<number>(keys).fill(0);
@@ -53,4 +69,12 @@ await Promise.all(
 );
 const seconds = (performance.now() - started) / 1000;
 await client.close();
-console.log(JSON.stringify({ perKey, attempts, latencies, seconds }));
+console.log(
+  JSON.stringify({
+    perKey,
+    attempts,
+    latencies,
+    seconds,
+    ...(discovery === undefined ? {} : seen),
+  }),
+);

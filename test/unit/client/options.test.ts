@@ -16,7 +16,7 @@ import {
   type ClientOptions,
 } from '../../../src/client/index.js';
 import { systemClock } from '../../../src/clock/index.js';
-import { DEFAULT_CLUSTER_OPTIONS } from '../../../src/cluster/index.js';
+import { DEFAULT_CLUSTER_OPTIONS, DEFAULT_DISCOVERY_OPTIONS } from '../../../src/cluster/index.js';
 import { jsonCodec, type Codec } from '../../../src/codec/index.js';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
 import { Telemetry } from '../../../src/telemetry/index.js';
@@ -295,6 +295,14 @@ const OPTIONS: readonly OptionCase[] = [
     bad: ['log', {}],
   },
   {
+    name: 'discovery',
+    effective: (o) => resolved(o).cluster.discovery?.endpoint.address,
+    fallback: undefined,
+    good: { endpoint: 'cfg.example.com:11212' },
+    shows: 'cfg.example.com:11212',
+    bad: ['cfg:11211', {}, { endpoint: 'cfg', intervalMs: 0 }, null],
+  },
+  {
     name: 'meterProvider',
     effective: (o) => providerAsked('meter', o),
     fallback: 'global',
@@ -506,4 +514,38 @@ describe('resolveClientOptions: unknown and malformed options', () => {
       expectRefused(options, /options must be an object/);
     },
   );
+});
+
+describe('the discovery option', () => {
+  it('takes the endpoint and fills in the documented defaults', () => {
+    const o = resolveClientOptions({ discovery: { endpoint: 'cfg.example.com:11211' } });
+    expect(o.cluster.discovery).toMatchObject({
+      endpoint: { host: 'cfg.example.com', port: 11211, address: 'cfg.example.com:11211' },
+      intervalMs: DEFAULT_DISCOVERY_OPTIONS.intervalMs,
+      timeoutMs: DEFAULT_DISCOVERY_OPTIONS.timeoutMs,
+    });
+    expect(DEFAULT_DISCOVERY_OPTIONS).toEqual({ intervalMs: 60_000, timeoutMs: 2000 });
+    expect(
+      resolveClientOptions({ discovery: { endpoint: '[::1]' } }).cluster.discovery?.endpoint,
+    ).toEqual({ host: '::1', port: 11211, address: '[::1]:11211' });
+    expect(resolveClientOptions().cluster.discovery).toBeUndefined();
+  });
+
+  it.each([
+    [{ discovery: 'cfg:11211' }, /discovery must be \{ endpoint/],
+    [{ discovery: {} }, /discovery.endpoint must be the configuration endpoint/],
+    [{ discovery: { endpoint: 'a b:1' } }, /discovery.endpoint/],
+    [{ discovery: { endpoint: 'cfg:99999' } }, /discovery.endpoint/],
+    [{ discovery: { endpoint: 'cfg', intervalMs: 0 } }, /discovery.intervalMs must be/],
+    [{ discovery: { endpoint: 'cfg', timeoutMs: 2 ** 31 } }, /discovery.timeoutMs must be/],
+    [
+      { discovery: { endpoint: 'cfg', onDiscoveryError: 'log' } },
+      /onDiscoveryError must be a function/,
+    ],
+    [{ discovery: { endpoint: 'cfg', interval: 5 } }, /discovery has no option "interval"/],
+    [{ discovery: null }, /discovery must not be null/],
+  ])('refuses %j', (options, message) => {
+    expect(() => resolveClientOptions(options as ClientOptions)).toThrow(InvalidArgumentError);
+    expect(() => resolveClientOptions(options as ClientOptions)).toThrow(message);
+  });
 });

@@ -169,6 +169,69 @@ describe('ownerSinceRead', () => {
     expect(ownerSinceRead(theirs, token, 'cas')).toBe(token.origin);
   });
 
+  describe('reconcile() (membership from discovery) goes through the same path', () => {
+    it('refuses a token after reconcile() adds a node that takes the key', async () => {
+      const { topology, node } = cluster([A, B]);
+      const token = await gets(topology, MOVES_TO_C);
+      expect(topology.reconcile([A, B, C].map(node))).toEqual({ added: [C], removed: [] });
+      expect(topology.owner(MOVES_TO_C)).toBe(C);
+      expect(ownerSinceRead(topology, token, 'cas')).toBeUndefined();
+    });
+
+    it('refuses a token after reconcile() adds a node that does not take the key (the epoch rose)', async () => {
+      const { topology, node } = cluster([A, B]);
+      const token = await gets(topology, STAYS_ON_A);
+      topology.reconcile([A, B, C].map(node));
+      expect(topology.route(STAYS_ON_A, true)).toBe(token.origin);
+      expect(ownerSinceRead(topology, token, 'cas')).toBeUndefined();
+    });
+
+    it('refuses a token after reconcile() drops the node that issued it', async () => {
+      const { topology, node } = cluster([A, B]);
+      const token = await gets(topology, STAYS_ON_A);
+      expect(topology.reconcile([node(B)])).toEqual({ added: [], removed: [A] });
+      expect(topology.owner(STAYS_ON_A)).toBe(B);
+      expect(ownerSinceRead(topology, token, 'cas')).toBeUndefined();
+    });
+
+    it('a node listed again at a new target is replaced: a new backend under the same name, tokens of the old one refused', async () => {
+      const { topology, node } = cluster([A, B]);
+      const token = await gets(topology, STAYS_ON_A);
+      const moved = { ...node(A), connectsTo: '10.9.9.9:11211' };
+      expect(topology.reconcile([moved, node(B)])).toEqual({ added: [A], removed: [A] });
+      expect(topology.owner(STAYS_ON_A)).toBe(A);
+      expect(topology.route(STAYS_ON_A, true)).not.toBe(token.origin);
+      expect(ownerSinceRead(topology, token, 'cas')).toBeUndefined();
+    });
+
+    it('the same list changes nothing: no node moves and tokens stay good', async () => {
+      const { topology, node } = cluster([A, B]);
+      const token = await gets(topology, STAYS_ON_A);
+      const epoch = topology.epoch;
+      expect(topology.reconcile([node(B), node(A)])).toEqual({ added: [], removed: [] });
+      expect(topology.epoch).toBe(epoch);
+      expect(ownerSinceRead(topology, token, 'cas')).toBe(token.origin);
+    });
+
+    it('never empties the ring: an empty list is refused and the nodes stay', () => {
+      const { topology } = cluster([A, B]);
+      expect(() => topology.reconcile([])).toThrow(/no nodes/);
+      expect(topology.describe().map((n) => n.address)).toEqual([A, B]);
+    });
+
+    it('one reconcile() is one epoch step, however many nodes join and leave', async () => {
+      const { topology, node } = cluster([A, B]);
+      const epoch = topology.epoch;
+      topology.reconcile([node(C), node('10.0.0.4:11211'), node('10.0.0.5:11211')]);
+      expect(topology.epoch).toBe(epoch + 1);
+      expect(topology.describe().map((n) => n.address)).toEqual([
+        C,
+        '10.0.0.4:11211',
+        '10.0.0.5:11211',
+      ]);
+    });
+  });
+
   describe("under onNodeDown: 'rehash'", () => {
     /** Moves the clock past the probe interval and lets the probe run. */
     async function probeAnswers(clock: ManualClock): Promise<void> {

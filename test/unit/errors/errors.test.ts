@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DiscoveryError,
+  isDiscoveryError,
   IndeterminateWriteError,
   isIndeterminateWriteError,
   isMemcasError,
@@ -25,5 +27,15 @@ describe('errors', () => {
     expect(isTimeoutError(new TimeoutError('h:1', 'x'))).toBe(true);
     expect(isIndeterminateWriteError(foreign)).toBe(false);
     expect(isMemcasError({ code: 'TIMEOUT' })).toBe(false);
+  });
+
+  it('DiscoveryError names the endpoint and why, with code DISCOVERY_FAILED, retryable', () => {
+    const cause = new Error('ECONNREFUSED');
+    const e = new DiscoveryError('cfg:11211', 'unreachable', 'could not be asked', { cause });
+    expect(e).toBeInstanceOf(MemcasError);
+    expect(e).toMatchObject({ name: 'DiscoveryError', code: 'DISCOVERY_FAILED', retryable: true });
+    expect(e).toMatchObject({ endpoint: 'cfg:11211', reason: 'unreachable', cause });
+    expect(isDiscoveryError(e)).toBe(true);
+    expect(isDiscoveryError(new TimeoutError('h:1', 'x'))).toBe(false);
   });
 });

@@ -1,0 +1,15 @@
+/**
+ * A child process for the discovery timer test: makes a client with
+ * discovery (a 20 ms poll) from the endpoint given on the command line, waits
+ * for its nodes, prints "ready" and then does nothing, never calling close().
+ * No node is spoken to (connections open on first use), so it exits only if
+ * the polling timer, and the endpoint's sockets, do not keep the event loop
+ * alive.
+ *
+ * usage: discovery-child.ts <host:port of the config endpoint>
+ */
+import { createClient } from '../../src/index.js';
+
+const client = createClient({ discovery: { endpoint: process.argv[2] ?? '', intervalMs: 20 } });
+await client.ready();
+console.log('ready');
