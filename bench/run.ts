@@ -8,6 +8,7 @@ import {
 } from '../test/helpers/memcached-node.js';
 import { benchCompute } from './compute.js';
 import { benchContention } from './contention.js';
+import { benchLocks } from './locks.js';
 import { benchPolicySweep } from './policy-sweep.js';
 import { benchProtocols } from './protocols.js';
 import { benchScale } from './scale.js';
@@ -80,6 +81,12 @@ async function main(): Promise<void> {
       'Telemetry cost: uncontended update(), 1, 8 and 64 in flight',
       1,
       ([n]) => benchTelemetry(n!, seconds),
+    );
+    await section(
+      'locks',
+      'Locks: uncontended acquire+release, and 4 processes contending for one lock',
+      1,
+      ([n]) => benchLocks(n!, seconds),
     );
     await section('tls', 'TLS cost: memcas gets+cas pairs, 64 in flight', 0, () =>
       benchTls(seconds),
