@@ -230,7 +230,7 @@ export class Instruments {
       'counter',
       METRIC_LOCK_ACQUISITIONS,
       'Lock acquisitions (lock() and withLock()) by outcome.',
-      '{acquisition}',
+      '{call}',
       this.lockAcquisitions,
     );
     // No attributes: the outcome is on the acquisitions counter.
@@ -254,7 +254,7 @@ export class Instruments {
       'counter',
       METRIC_LOCK_EXTENSIONS_LOST,
       'Lock extensions that found the lock expired and taken, or its key moved.',
-      '{extension}',
+      '{lock}',
       this.lockExtensionsLost,
     );
     observe(
