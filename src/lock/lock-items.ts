@@ -126,7 +126,13 @@ export class LockItems {
 
   /** Whether the key of a lock item read with `token` has changed node since. */
   moved(token: CasToken): boolean {
-    return ownerSinceRead(this.topology, token, 'lock') === undefined;
+    try {
+      return ownerSinceRead(this.topology, token, 'lock') === undefined;
+    } catch {
+      // Its node is down under 'fail': the key cannot have moved (the lock's
+      // own extend and release fail on their own; a fenced write elsewhere need not).
+      return false;
+    }
   }
 
   /** Expires a lock item if it still has `token`'s CAS. */

@@ -56,6 +56,27 @@ describe('locks fail closed when their key may have moved', () => {
     expect(err).toMatchObject({ code: 'LOCK_LOST', reason: 'moved', key: 'moving:fn' });
   });
 
+  it("under onNodeDown 'fail', a lock whose node is down still fences writes to keys on other nodes", async () => {
+    const client = open({
+      servers: cluster.nodes.map((n) => n.address),
+      failureThreshold: 1,
+      timeoutMs: 200,
+      retryAfterMs: 60_000,
+    });
+    const lock = await client.lock('far');
+    const owner = cluster.nodes.find((n) => n.address === client.nodeFor('memcas-lock:far'))!;
+    let key = 'elsewhere:0';
+    for (let i = 1; client.nodeFor(key) === owner.address; i++) key = `elsewhere:${i}`;
+    await owner.pause();
+    await expect(client.get('memcas-lock:far')).rejects.toThrow();
+    expect(client.nodes().find((n) => n.address === owner.address)?.state).toBe('down');
+    await client.set(key, 'fenced', { fence: lock });
+    expect(await client.get(key)).toBe('fenced');
+    // The lock itself cannot be extended while its node is down.
+    await expect(lock.extend()).rejects.toBeInstanceOf(NodeUnavailableError);
+    owner.resume();
+  });
+
   it("under onNodeDown 'rehash', a lock whose node is down is refused, not taken on a fallback node", async () => {
     const client = open({
       servers: cluster.nodes.map((n) => n.address),
