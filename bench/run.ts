@@ -11,6 +11,7 @@ import { benchContention } from './contention.js';
 import { benchLocks } from './locks.js';
 import { benchPolicySweep } from './policy-sweep.js';
 import { benchProtocols } from './protocols.js';
+import { benchRetryBudget } from './retry-budget.js';
 import { benchScale } from './scale.js';
 import { benchSharding } from './sharding.js';
 import { benchSingleNode } from './single-node.js';
@@ -66,6 +67,12 @@ async function main(): Promise<void> {
     );
     await section('contention', 'Contention: one hot key, update(n => n + 1)', 1, ([n]) =>
       benchContention(n!, seconds),
+    );
+    await section(
+      'budget',
+      'Retry budget: a conflict storm, 4 processes x 64 updaters on one key, combining off',
+      1,
+      ([n]) => benchRetryBudget(n!, seconds),
     );
     await section(
       'compute',
