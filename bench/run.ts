@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     );
     await section(
       'budget',
-      'Retry budget: a conflict storm, 4 processes x 64 updaters on one key, combining off',
+      'Retry budget: a conflict storm, 4 processes x 250 update() calls/s on one key, combining off',
       1,
       ([n]) => benchRetryBudget(n!, seconds),
     );
