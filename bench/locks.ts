@@ -20,7 +20,12 @@ export interface UncontendedLockRow {
 /** 4 processes contending for one lock with one backoff policy. */
 export interface ContendedLockRow {
   readonly policy: string;
-  /** Acquisitions per second over the 4 processes: each one a handoff of the lock. */
+  /** Acquisitions per second over the 4 processes. */
+  readonly acquisitionsPerSec: number;
+  /**
+   * Handoffs per second: acquisitions by another process than the one
+   * before (in fencing-token order, which is acquisition order).
+   */
   readonly handoffsPerSec: number;
   readonly waitP50Ms: number;
   readonly waitP99Ms: number;
@@ -38,8 +43,9 @@ export interface LockResults {
 /**
  * Locks on one node: uncontended `lock()` + `release()` pairs per second (1
  * in flight on one key; 16 in flight on 16 keys), then 4 OS processes taking
- * and releasing one lock in a loop with each backoff policy: acquisitions
- * per second and each acquisition's wait.
+ * and releasing one lock in a loop with each backoff policy: acquisitions and
+ * handoffs (a different process taking the lock next) per second, and each
+ * acquisition's wait.
  */
 export async function benchLocks(node: MemcachedNode, seconds: number): Promise<LockResults> {
   const uncontended: UncontendedLockRow[] = [];
@@ -84,13 +90,20 @@ export async function benchLocks(node: MemcachedNode, seconds: number): Promise<
       ),
     );
     const perProcess = outs.map(
-      ({ stdout }) => (JSON.parse(stdout.trim().split('\n').pop()!) as { waits: number[] }).waits,
+      ({ stdout }) =>
+        JSON.parse(stdout.trim().split('\n').pop()!) as { waits: number[]; tokens: string[] },
     );
-    const waits = perProcess.flat().sort((a, b) => a - b);
-    const shares = perProcess.map((w) => w.length / Math.max(1, waits.length));
+    const waits = perProcess.flatMap((p) => p.waits).sort((a, b) => a - b);
+    const shares = perProcess.map((p) => p.waits.length / Math.max(1, waits.length));
+    // Fencing tokens order every acquisition of the lock: count the changes of holder.
+    const order = perProcess
+      .flatMap((p, i) => p.tokens.map((t) => ({ token: BigInt(t), process: i })))
+      .sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
+    const handoffs = order.filter((a, i) => i > 0 && a.process !== order[i - 1]!.process).length;
     contended.push({
       policy,
-      handoffsPerSec: waits.length / seconds,
+      acquisitionsPerSec: waits.length / seconds,
+      handoffsPerSec: handoffs / seconds,
       waitP50Ms: percentile(waits, 50),
       waitP99Ms: percentile(waits, 99),
       minShare: Math.min(...shares),
@@ -99,9 +112,17 @@ export async function benchLocks(node: MemcachedNode, seconds: number): Promise<
     process.stderr.write(`  locks: ${policy}: done\n`);
   }
   printTable(
-    ['policy (4 processes, one lock)', 'handoffs/s', 'wait p50 ms', 'wait p99 ms', 'share min-max'],
+    [
+      'policy (4 processes, one lock)',
+      'acquisitions/s',
+      'handoffs/s',
+      'wait p50 ms',
+      'wait p99 ms',
+      'share min-max',
+    ],
     contended.map((r) => [
       r.policy,
+      fmt(r.acquisitionsPerSec),
       fmt(r.handoffsPerSec),
       fmt(r.waitP50Ms, 2),
       fmt(r.waitP99Ms, 2),

@@ -12,7 +12,7 @@
  *     writes again with the same fence, extends and releases, and prints what happened.
  *   lock-worker.ts contend <host:port,...> <key> <durationMs> [policy]
  *     acquires and releases the lock `key` in a loop for `durationMs`, and
- *     prints its acquisitions and the wait of each (for bench/locks.ts).
+ *     prints each acquisition's wait and fencing token (for bench/locks.ts).
  */
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,13 +62,15 @@ if (mode === 'count') {
   const policy = policyByName(policyName);
   const end = performance.now() + Number(durationArg);
   const waits: number[] = [];
+  const tokens: string[] = [];
   while (performance.now() < end) {
     const t0 = performance.now();
     const lock = await client.lock(key, { waitMs: 60_000, policy });
     waits.push(performance.now() - t0);
+    tokens.push(lock.fencingToken.toString());
     await lock.release();
   }
-  console.log(JSON.stringify({ waits }));
+  console.log(JSON.stringify({ waits, tokens }));
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
