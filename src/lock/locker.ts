@@ -8,7 +8,7 @@ import { LockItems } from './lock-items.js';
 import type { ResolvedLockOptions } from './lock-options.js';
 
 /** How an acquisition ended, for telemetry. */
-export type LockOutcome = 'acquired' | 'timeout' | 'aborted' | 'budget' | 'error';
+export type LockOutcome = 'acquired' | 'timeout' | 'aborted' | 'throttled' | 'error';
 
 /** What the locker tells telemetry. No keys: they never leave the process. @internal */
 export interface LockObserver extends LockEvents {
@@ -108,7 +108,7 @@ function stopIfAborted(signal: AbortSignal | undefined): void {
 
 function outcomeOf(err: unknown, signal: AbortSignal | undefined): LockOutcome {
   if (err instanceof LockTimeoutError) return 'timeout';
-  if (err instanceof RetryBudgetExhaustedError) return 'budget';
+  if (err instanceof RetryBudgetExhaustedError) return 'throttled';
   if (signal?.aborted && err === signal.reason) return 'aborted';
   return 'error';
 }

@@ -67,10 +67,10 @@ export function outcomeAttributes(outcome: UpdateTelemetryOutcome): Attributes {
 }
 
 /** How a lock acquisition ended. */
-export type LockTelemetryOutcome = 'acquired' | 'timeout' | 'aborted' | 'budget' | 'error';
+export type LockTelemetryOutcome = 'acquired' | 'timeout' | 'aborted' | 'throttled' | 'error';
 
 const LOCK_OUTCOME_ATTRIBUTES = new Map<LockTelemetryOutcome, Attributes>(
-  (['acquired', 'timeout', 'aborted', 'budget', 'error'] as const).map((o) => [
+  (['acquired', 'timeout', 'aborted', 'throttled', 'error'] as const).map((o) => [
     o,
     Object.freeze({ [ATTR_LOCK_OUTCOME]: o }),
   ]),

@@ -43,7 +43,7 @@ export const METRIC_UPDATE_ATTEMPTS = 'memcas.update.attempts';
 export const METRIC_UPDATE_OUTCOMES = 'memcas.update.outcomes';
 /** `update()` duration (histogram, seconds). */
 export const METRIC_UPDATE_DURATION = 'memcas.update.duration';
-/** Lock acquisitions (counter), by outcome: acquired, timeout, aborted, budget, error. */
+/** Lock acquisitions (counter), by outcome: acquired, timeout, aborted, throttled, error. */
 export const METRIC_LOCK_ACQUISITIONS = 'memcas.lock.acquisitions';
 /** Time an acquisition waited for a lock, whatever its outcome (histogram, seconds). */
 export const METRIC_LOCK_WAIT_DURATION = 'memcas.lock.wait.duration';
@@ -71,7 +71,7 @@ export const METRIC_COMPUTE_DURATION = 'memcas.compute.duration';
 
 /** The outcome of an `update()`: created, updated, removed, aborted, exhausted, indeterminate, error. */
 export const ATTR_UPDATE_OUTCOME = 'memcas.update.outcome';
-/** How a lock acquisition ended: acquired, timeout, aborted, budget (retry budget spent) or error. */
+/** How a lock acquisition ended: acquired, timeout, aborted, throttled (the retry budget refused a new try) or error. */
 export const ATTR_LOCK_OUTCOME = 'memcas.lock.outcome';
 /** The outcome of a `getOrCompute()` call: hit, computed, stale, error. */
 export const ATTR_COMPUTE_OUTCOME = 'memcas.compute.outcome';

@@ -50,7 +50,12 @@ describe('Locker', () => {
       recordRequest: () => void requests++,
       tryRetry: () => ++retries <= 2,
     };
-    const locker = new Locker(new SingleNodeTopology(new MemoryStore()), clock, gate);
+    const outcomes: string[] = [];
+    const locker = new Locker(new SingleNodeTopology(new MemoryStore()), clock, gate, Math.random, {
+      finished: (outcome) => outcomes.push(outcome),
+      contended: () => undefined,
+      extensionLost: () => undefined,
+    });
     const options = resolveLockOptions(
       { waitMs: 10_000, policy: constant({ delayMs: 10 }) },
       'lock',
@@ -61,6 +66,7 @@ describe('Locker', () => {
     expect((r as PromiseRejectedResult).reason).toMatchObject({ operation: 'lock', attempts: 3 });
     expect(requests).toBe(2);
     expect(retries).toBe(3);
+    expect(outcomes).toEqual(['acquired', 'throttled']);
     await held.release();
   });
 
