@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -21,10 +22,22 @@ const RUNS = 7;
 /** CPU per operation at one cluster size. */
 export interface ScaleCpuRow {
   nodes: number;
+  /**
+   * Where the keys live: spread over every node, or all on one of them (the
+   * same ring and routing, one server process answering).
+   */
+  keys: 'spread' | 'on one node';
   /** update() calls in flight (1: nothing for the client to batch into one socket write). */
   inFlight: number;
   /** This process's CPU (user + system) per uncontended update(), µs: median and minimum of the runs. */
   updateCpuMicros: { median: number; min: number };
+  /** Of which user time (memcas and Node's JavaScript), µs, the run of median total. */
+  updateUserMicros: number;
+  /**
+   * The floor without memcas: CPU of two raw text round trips (`get` → `END`)
+   * on plain sockets, spread over the same nodes as the keys, µs (median).
+   */
+  rawTwoRoundTripsMicros: number;
   /** This process's CPU per key of getMany(1,000 keys), µs. */
   getManyCpuMicrosPerKey: { median: number; min: number };
 }
@@ -65,47 +78,133 @@ function stats(values: number[]): { median: number; min: number } {
   return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]! };
 }
 
-/** CPU µs of this process while `fn` runs. */
-async function cpuOf(fn: () => Promise<void>): Promise<number> {
+/** CPU µs of this process while `fn` runs: user + system, and user alone. */
+async function cpuOf(fn: () => Promise<void>): Promise<{ total: number; user: number }> {
   const start = process.cpuUsage();
   await fn();
   const used = process.cpuUsage(start);
-  return used.user + used.system;
+  return { total: used.user + used.system, user: used.user };
+}
+
+/** CPU of one measured run, per operation, µs. */
+interface Run {
+  total: number;
+  user: number;
 }
 
 /**
- * CPU per uncontended update(): `inFlight` loops, each on keys of its own (no
- * two calls on one key at once, so no conflict and no combining), `count`
- * updates per run.
+ * One configuration of the CPU measurement: a client over the first `nodes`
+ * nodes, `inFlight` update() loops over 1,024 keys of their own (no two calls
+ * on one key at once: no conflict, no combining), and the raw-socket floor
+ * over the same nodes. Every case is set up and warmed first, then measured
+ * run by run in turn, so that drift on a shared machine falls on all alike.
  */
-async function updateCpu(client: Client, inFlight: number, count: number): Promise<number[]> {
-  const keys = 1024;
-  const loop = async (w: number, n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      const k = (w + i * inFlight) % keys;
-      await client.update<number>(`scale:u:${k}`, (v) => (v ?? 0) + 1);
-    }
-  };
-  const all = (n: number): Promise<void> =>
-    Promise.all(Array.from({ length: inFlight }, (_, w) => loop(w, n))).then(() => undefined);
-  await all(Math.ceil(2000 / inFlight)); // warm-up: every connection open, the JIT settled
-  const runs: number[] = [];
-  for (let r = 0; r < RUNS; r++) runs.push((await cpuOf(() => all(count / inFlight))) / count);
-  return runs;
-}
+class CpuCase {
+  readonly updates: Run[] = [];
+  readonly raw: number[] = [];
+  readonly getMany: number[] = [];
+  private keys: string[] = [];
+  private readonly gmKeys = Array.from({ length: 1000 }, (_, i) => `scale:g:${i}`);
+  private sockets: Socket[] = [];
+  private readonly client: Client;
 
-/** CPU per key of getMany(1,000 keys, half of them hits). */
-async function getManyCpu(client: Client, calls: number): Promise<number[]> {
-  const keys = Array.from({ length: 1000 }, (_, i) => `scale:g:${i}`);
-  await Promise.all(keys.filter((_, i) => i % 2 === 0).map((k) => client.set(k, k)));
-  const many = async (n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) await client.getMany(keys);
-  };
-  await many(20);
-  const runs: number[] = [];
-  for (let r = 0; r < RUNS; r++)
-    runs.push((await cpuOf(() => many(calls))) / (calls * keys.length));
-  return runs;
+  constructor(
+    readonly nodes: readonly MemcachedNode[],
+    readonly where: ScaleCpuRow['keys'],
+    readonly inFlight: number,
+  ) {
+    this.client = createClient({ servers: nodes.map((n) => n.address) });
+  }
+
+  /** Opens everything and warms it up (connections, the JIT). */
+  async setUp(): Promise<void> {
+    const first = this.nodes[0]!.address;
+    for (let i = 0; this.keys.length < 1024; i++) {
+      const k = `scale:u:${i}`;
+      if (this.where === 'spread' || this.client.nodeFor(k) === first) this.keys.push(k);
+    }
+    await this.updateAll(Math.ceil(2000 / this.inFlight));
+    if (this.inFlight > 1) return;
+    const over = this.where === 'spread' ? this.nodes : this.nodes.slice(0, 1);
+    this.sockets = await Promise.all(
+      over.map(
+        (n) =>
+          new Promise<Socket>((resolve, reject) => {
+            const s = connect({ host: n.host, port: n.port, noDelay: true }, () => resolve(s));
+            s.once('error', reject);
+          }),
+      ),
+    );
+    await this.rawAll(500);
+    if (this.where === 'spread') {
+      await Promise.all(
+        this.gmKeys.filter((_, i) => i % 2 === 0).map((k) => this.client.set(k, k)),
+      );
+      await this.getManyAll(20);
+    }
+  }
+
+  /** One run of each measurement this case makes. */
+  async measure(updates: number, getManyCalls: number): Promise<void> {
+    const count = this.inFlight === 1 ? updates : updates * 4;
+    const used = await cpuOf(() => this.updateAll(count / this.inFlight));
+    this.updates.push({ total: used.total / count, user: used.user / count });
+    if (this.inFlight > 1) return;
+    this.raw.push((await cpuOf(() => this.rawAll(updates))).total / updates);
+    if (this.where === 'spread') {
+      const calls = getManyCalls;
+      const cpu = await cpuOf(() => this.getManyAll(calls));
+      this.getMany.push(cpu.total / (calls * this.gmKeys.length));
+    }
+  }
+
+  row(): ScaleCpuRow {
+    const totals = stats(this.updates.map((x) => x.total));
+    return {
+      nodes: this.nodes.length,
+      keys: this.where,
+      inFlight: this.inFlight,
+      updateCpuMicros: totals,
+      updateUserMicros: this.updates.find((x) => x.total === totals.median)!.user,
+      rawTwoRoundTripsMicros: this.raw.length > 0 ? 2 * stats(this.raw).median : NaN,
+      getManyCpuMicrosPerKey:
+        this.getMany.length > 0 ? stats(this.getMany) : { median: NaN, min: NaN },
+    };
+  }
+
+  async tearDown(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await this.client.close();
+  }
+
+  private async updateAll(perLoop: number): Promise<void> {
+    const loop = async (w: number): Promise<void> => {
+      for (let i = 0; i < perLoop; i++) {
+        const k = this.keys[(w + i * this.inFlight) % this.keys.length] as string;
+        await this.client.update<number>(k, (v) => (v ?? 0) + 1);
+      }
+    };
+    await Promise.all(Array.from({ length: this.inFlight }, (_, w) => loop(w)));
+  }
+
+  /**
+   * Sequential raw round trips (`get` → `END`, no memcas) over plain sockets
+   * to the same nodes, in turn: what the machine charges for a round trip when
+   * consecutive ones go to different server processes.
+   */
+  private async rawAll(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const s = this.sockets[i % this.sockets.length] as Socket;
+      await new Promise<void>((resolve) => {
+        s.once('data', () => resolve());
+        s.write('get scale:raw\r\n');
+      });
+    }
+  }
+
+  private async getManyAll(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) await this.client.getMany(this.gmKeys);
+  }
 }
 
 /** Addresses that are never connected to: adding and removing nodes opens nothing. */
@@ -197,51 +296,48 @@ export async function benchScale(seconds: number): Promise<ScaleResults> {
   try {
     // Counts sized so one run takes about seconds/RUNS on this machine at 1 in flight.
     const updates = Math.max(500, Math.round(seconds * 1000));
-    for (const inFlight of [1, 64]) {
-      for (const n of NODE_COUNTS) {
-        const client = createClient({ servers: nodes.slice(0, n).map((x) => x.address) });
-        try {
-          const u = await updateCpu(client, inFlight, inFlight === 1 ? updates : updates * 4);
-          const g = inFlight === 1 ? await getManyCpu(client, Math.max(10, seconds * 10)) : [];
-          cpu.push({
-            nodes: n,
-            inFlight,
-            updateCpuMicros: stats(u),
-            getManyCpuMicrosPerKey: g.length > 0 ? stats(g) : { median: NaN, min: NaN },
-          });
-          process.stderr.write(`  scale: ${n} nodes, ${inFlight} in flight: done\n`);
-        } finally {
-          await client.close();
-        }
+    const cases = [
+      ...NODE_COUNTS.map((n) => new CpuCase(nodes.slice(0, n), 'spread', 1)),
+      new CpuCase(nodes.slice(0, 16), 'on one node', 1),
+      new CpuCase(nodes.slice(0, 64), 'on one node', 1),
+      ...NODE_COUNTS.map((n) => new CpuCase(nodes.slice(0, n), 'spread', 64)),
+    ];
+    try {
+      for (const c of cases) await c.setUp();
+      for (let r = 0; r < RUNS; r++) {
+        for (const c of cases) await c.measure(updates, Math.max(10, seconds * 10));
+        process.stderr.write(`  scale: CPU run ${r + 1} of ${RUNS}: done\n`);
       }
+      cpu.push(...cases.map((c) => c.row()));
+    } finally {
+      await Promise.all(cases.map((c) => c.tearDown()));
     }
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
-  const rebuildRows = RING_SIZES.map(rebuild);
-  const contention: ContentionRow[] = [];
-  for (const [servers, keys] of [
-    [1, 1],
-    [16, 1],
-    [1, 16],
-    [16, 16],
-  ] as const) {
-    contention.push(await hotKeys(servers, keys, seconds));
-    process.stderr.write(`  scale: contention, ${servers} servers, ${keys} keys: done\n`);
-  }
-  const load1 = loadavg()[0]!;
-
   printTable(
-    ['nodes', 'in flight', 'CPU µs/update (median, min)', 'CPU µs per getMany key (median, min)'],
+    [
+      'nodes',
+      'keys',
+      'in flight',
+      'CPU µs/update (median, min)',
+      'of which user',
+      'raw sockets: 2 round trips',
+      'CPU µs per getMany key (median, min)',
+    ],
     cpu.map((r) => [
       String(r.nodes),
+      r.keys,
       String(r.inFlight),
       `${fmt(r.updateCpuMicros.median, 1)}, ${fmt(r.updateCpuMicros.min, 1)}`,
+      fmt(r.updateUserMicros, 1),
+      Number.isNaN(r.rawTwoRoundTripsMicros) ? '-' : fmt(r.rawTwoRoundTripsMicros, 1),
       Number.isNaN(r.getManyCpuMicrosPerKey.median)
         ? '-'
         : `${fmt(r.getManyCpuMicrosPerKey.median, 2)}, ${fmt(r.getManyCpuMicrosPerKey.min, 2)}`,
     ]),
   );
+  const rebuildRows = RING_SIZES.map(rebuild);
   console.log('');
   printTable(
     ['nodes on the ring', 'addServer ms (median, min)', 'removeServer ms (median, min)'],
@@ -251,6 +347,27 @@ export async function benchScale(seconds: number): Promise<ScaleResults> {
       `${fmt(r.removeServerMs.median, 2)}, ${fmt(r.removeServerMs.min, 2)}`,
     ]),
   );
+  const contention: ContentionRow[] = [];
+  for (const [servers, keys] of [
+    [1, 1],
+    [16, 1],
+    [1, 16],
+    [16, 16],
+  ] as const) {
+    try {
+      contention.push(await hotKeys(servers, keys, seconds));
+    } catch (error) {
+      // A worker whose write went unanswered (an overloaded machine) stops with IndeterminateWriteError.
+      const why =
+        (error as { stderr?: string }).stderr?.match(/\w+Error: .*/)?.[0] ?? String(error);
+      process.stderr.write(
+        `  scale: contention, ${servers} servers, ${keys} keys failed: ${why}\n`,
+      );
+      continue;
+    }
+    process.stderr.write(`  scale: contention, ${servers} servers, ${keys} keys: done\n`);
+  }
+  const load1 = loadavg()[0]!;
   console.log('');
   printTable(
     [

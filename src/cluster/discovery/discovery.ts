@@ -33,7 +33,8 @@ export interface DiscoveryTarget {
  * previous poll ended (polls never overlap), applies a higher version,
  * ignores an older or equal one, and on a failure keeps the membership and
  * reports it. Its timer runs in the background (it never keeps the process
- * alive); {@link Discovery.stop} ends it.
+ * alive; a poll does only while the client has no nodes yet, so that an
+ * awaited `ready()` is not cut short); {@link Discovery.stop} ends it.
  */
 export class Discovery {
   /** The version in use; undefined until the endpoint first answers. */
