@@ -27,6 +27,8 @@ export interface StampedeRow {
   operations: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** How far apart the processes started their callers, in ms (a loaded machine starts some late). */
+  startSpreadMs: number;
 }
 
 /** memcached's own count of the commands it served. */
@@ -55,7 +57,7 @@ async function stampede(
   const key = `cold:${protocol}:${mode}:${round}:${Date.now()}`;
   const before = await served(node);
   // The processes take a few seconds to load on a busy machine; their callers all start at one instant.
-  const startAt = Date.now() + 6000;
+  const startAt = Date.now() + 10_000;
   const outs = await Promise.all(
     Array.from({ length: PROCESSES }, () =>
       run(
@@ -80,13 +82,16 @@ async function stampede(
   const operations = (await served(node)) - before;
   let computes = 0;
   const latencies: number[] = [];
+  const late: number[] = [];
   for (const { stdout } of outs) {
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
       computes: number;
       latencies: number[];
+      lateMs: number;
     };
     computes += r.computes;
     latencies.push(...r.latencies);
+    late.push(r.lateMs);
   }
   latencies.sort((a, b) => a - b);
   return {
@@ -94,6 +99,7 @@ async function stampede(
     operations,
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
+    startSpreadMs: Math.max(...late) - Math.min(...late),
   };
 }
 
@@ -132,6 +138,7 @@ export async function benchCompute(node: MemcachedNode): Promise<StampedeRow[]> 
         operations: median(r.map((x) => x.operations)),
         latencyP50Ms: median(r.map((x) => x.latencyP50Ms)),
         latencyP99Ms: median(r.map((x) => x.latencyP99Ms)),
+        startSpreadMs: median(r.map((x) => x.startSpreadMs)),
       });
     }
   }
@@ -143,6 +150,7 @@ export async function benchCompute(node: MemcachedNode): Promise<StampedeRow[]> 
       'memcached ops',
       'latency p50 ms',
       'latency p99 ms',
+      'start spread ms',
     ],
     rows.map((r) => [
       r.protocol,
@@ -151,6 +159,7 @@ export async function benchCompute(node: MemcachedNode): Promise<StampedeRow[]> 
       fmt(r.operations),
       fmt(r.latencyP50Ms, 1),
       fmt(r.latencyP99Ms, 1),
+      fmt(r.startSpreadMs, 1),
     ]),
   );
   console.log(

@@ -67,11 +67,13 @@ export interface GetOrComputeOptions<T> {
 }
 
 /** Defaults of {@link GetOrComputeOptions}. */
-export const DEFAULT_GET_OR_COMPUTE_OPTIONS = Object.freeze({
+export const DEFAULT_GET_OR_COMPUTE_OPTIONS: Readonly<
+  Required<Omit<GetOrComputeOptions<unknown>, 'signal' | 'codec'>>
+> = Object.freeze({
   ttlSeconds: 0,
   leaseMs: 3000,
   waitMs: 5000,
-  onWaitTimeout: 'compute' as WaitTimeoutAction,
+  onWaitTimeout: 'compute',
   policy: decorrelatedJitter({ baseMs: 5, capMs: 100 }),
   staleSeconds: 0,
 });

@@ -37,6 +37,9 @@ const client = createClient({
   servers: servers.split(','),
   protocol: protocol as Memcas.Protocol,
   drainTimeoutMs: 10,
+  // A loaded machine (4 processes starting at once on 2 cores) answers slowly.
+  timeoutMs: 5000,
+  connectTimeoutMs: 5000,
 });
 
 let computes = 0;
@@ -58,6 +61,8 @@ if (mode === 'hold') {
 } else {
   const delay = startAt - Date.now();
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  // How late this process started its callers (a loaded machine may not have it ready in time).
+  const lateMs = Math.max(0, Date.now() - startAt);
   const one = async (): Promise<{ value: number; outcome: string; ms: number }> => {
     const t0 = performance.now();
     if (mode === 'naive') {
@@ -79,6 +84,7 @@ if (mode === 'hold') {
   console.log(
     JSON.stringify({
       pid: process.pid,
+      lateMs,
       computes,
       values: results.map((r) => r.value),
       outcomes: results.map((r) => r.outcome),
