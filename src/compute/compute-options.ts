@@ -48,7 +48,8 @@ export interface GetOrComputeOptions<T> {
    * recomputes, and a value with fewer than `staleSeconds` left before its
    * expiry is recomputed early by one caller while the others get it
    * (outcome `'stale'`, reason `'expiring'`). Nobody waits. 0: an invalidated
-   * value is not served; callers wait for the new one as for a miss.
+   * value is not served; callers wait for the new one as for a miss. Must be
+   * less than a relative `ttlSeconds`, or every read would recompute.
    * @defaultValue 0
    */
   readonly staleSeconds?: number;
@@ -138,6 +139,13 @@ export function resolveComputeOptions(
   if (!Number.isInteger(staleSeconds) || staleSeconds < 0 || staleSeconds > MAX_STALE_SECONDS) {
     throw new InvalidArgumentError(
       `getOrCompute: staleSeconds must be a whole number of seconds from 0 to ${MAX_STALE_SECONDS}, got ${String(staleSeconds)}`,
+    );
+  }
+  const ttl = options.ttlSeconds ?? 0;
+  if (typeof ttl === 'number' && ttl > 0 && ttl <= MAX_STALE_SECONDS && staleSeconds >= ttl) {
+    // Every value would be inside its own early-recache window: recomputed on every read.
+    throw new InvalidArgumentError(
+      `getOrCompute: staleSeconds (${staleSeconds}) must be less than ttlSeconds (${ttl}), or every read would recompute`,
     );
   }
   return { leaseMs, waitMs, onWaitTimeout, policy, staleSeconds };

@@ -62,6 +62,7 @@ describe('getOrCompute() arguments', () => {
     [{ onWaitTimeout: 'retry' }, /onWaitTimeout/],
     [{ policy: {} }, /policy/],
     [{ ttlSeconds: -1 }, /ttlSeconds/],
+    [{ ttlSeconds: 10, staleSeconds: 10 }, /staleSeconds \(10\) must be less than ttlSeconds/],
   ])('refuses %o before any I/O', async (options, message) => {
     let computes = 0;
     await expect(open().getOrCompute('k', () => ++computes, options as never)).rejects.toThrow(
