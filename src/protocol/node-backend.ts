@@ -7,6 +7,7 @@ import type {
   StoreResult,
 } from '../backend/index.js';
 import { AuthenticationError, ClientClosedError } from '../errors/index.js';
+import { Call, type CallOwner } from './call.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { MalformedReplyError } from './malformed-reply-error.js';
 import type { Pending, Reply, Transport } from './transport.js';
@@ -28,7 +29,7 @@ export interface Settle<T> {
  * protocol's backend adds its operations: encode a request, interpret the
  * reply. It retries nothing itself.
  */
-export abstract class NodeBackend<R extends Reply> implements Backend {
+export abstract class NodeBackend<R extends Reply> implements Backend, CallOwner {
   readonly address: string;
   private conn: Connection<R> | undefined;
   private closed = false;
@@ -104,30 +105,18 @@ export abstract class NodeBackend<R extends Reply> implements Backend {
     interpret: (r: R, session: number) => T,
     opaqueAt?: number,
   ): Promise<T> {
-    return this.observe<T>(op, (settle) => {
-      const conn = this.connection();
-      conn.enqueue({
-        request,
-        opaqueAt,
-        op,
-        key,
-        write,
-        quiet: false,
-        onResponse: (r) => {
-          let value: T;
-          try {
-            value = interpret(r as R, conn.id);
-          } catch (err) {
-            if (err instanceof MalformedReplyError) throw err;
-            settle.fail(err as Error);
-            return true;
-          }
-          settle.done(value);
-          return true;
-        },
-        onError: (err) => settle.fail(err),
-      });
-    });
+    const token = this.observer?.start(op);
+    let conn: Connection<R>;
+    try {
+      conn = this.connection();
+    } catch (err) {
+      this.finished(op, token, err as Error);
+      return Promise.reject(err as Error);
+    }
+    const call = new Call(this, token, op, key, write, request, opaqueAt, conn.id, interpret);
+    const promise = call.promise();
+    conn.enqueue(call);
+    return promise;
   }
 
   /**
@@ -223,11 +212,7 @@ export abstract class NodeBackend<R extends Reply> implements Backend {
           resolve(value);
         },
         fail: (error) => {
-          // A fresh refusal starts the wait; the stored one rethrown must not extend it.
-          if (error instanceof AuthenticationError && this.refusedCredentials?.error !== error) {
-            this.refusedCredentials = { error, until: performance.now() + this.authRetryMs };
-          }
-          observer?.finish(op, token, error);
+          this.finished(op, token, error);
           reject(error);
         },
       };
@@ -237,6 +222,15 @@ export abstract class NodeBackend<R extends Reply> implements Backend {
         settle.fail(err as Error);
       }
     });
+  }
+
+  /** An operation ended: a fresh refusal of the credentials is remembered, and the observer told. */
+  finished(op: string, token: unknown, error: Error | undefined): void {
+    // A fresh refusal starts the wait; the stored one rethrown must not extend it.
+    if (error instanceof AuthenticationError && this.refusedCredentials?.error !== error) {
+      this.refusedCredentials = { error, until: performance.now() + this.authRetryMs };
+    }
+    this.observer?.finish(op, token, error);
   }
 
   private connection(): Connection<R> {
