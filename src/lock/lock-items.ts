@@ -79,7 +79,13 @@ export class LockItems {
     }
     let seconds = this.known(backend, item.session);
     if (seconds === undefined) {
-      seconds = startedSeconds(await backend.stats(), backend.address);
+      try {
+        seconds = startedSeconds(await backend.stats(), backend.address);
+      } catch (err) {
+        // No token can be made: give the lock back rather than leave it until its TTL.
+        await this.drop(tokenOf(item, full, backend, epoch, this.topology)).catch(() => undefined);
+        throw err;
+      }
       // The start time must be the lock item's server's: read it back on the
       // same connection (a restart always means a new one).
       const again = await this.ours(backend, full, value);

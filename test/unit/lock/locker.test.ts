@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { constant, MemoryStore, type Backend } from '../../../src/index.js';
 import { SingleNodeTopology } from '../../../src/cluster/index.js';
-import { LockTimeoutError, RetryBudgetExhaustedError } from '../../../src/errors/index.js';
+import {
+  LockTimeoutError,
+  RetryBudgetExhaustedError,
+  UnsupportedOperationError,
+} from '../../../src/errors/index.js';
 import { Locker, resolveLockOptions } from '../../../src/lock/index.js';
 import { ManualClock, runUntilSettled } from '../../helpers/manual-clock.js';
 
@@ -68,6 +72,29 @@ describe('Locker', () => {
     expect(retries).toBe(3);
     expect(outcomes).toEqual(['acquired', 'throttled']);
     await held.release();
+  });
+
+  it('gives the lock back when no fencing token can be made (the node gave no start time)', async () => {
+    const store = new MemoryStore();
+    let failStats = true;
+    const backend = new Proxy(store, {
+      get(target, name) {
+        if (name === 'stats' && failStats) {
+          return () => Promise.resolve({ curr_items: '0' });
+        }
+        const v: unknown = Reflect.get(target, name);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const locker = new Locker(new SingleNodeTopology(backend), new ManualClock());
+    const options = resolveLockOptions({ waitMs: 0 }, 'lock');
+    await expect(locker.acquire('k', 'memcas-lock:k', options)).rejects.toBeInstanceOf(
+      UnsupportedOperationError,
+    );
+    failStats = false;
+    // Not left held until its TTL: the next try takes it at once.
+    const lock = await locker.acquire('k', 'memcas-lock:k', options);
+    expect(await lock.release()).toBe(true);
   });
 
   it('tells telemetry about acquisitions, their waits and contention', async () => {
