@@ -59,7 +59,7 @@ for (const protocol of ['meta', 'binary', 'text'] as const satisfies readonly Pr
     it('a lease holder killed (SIGKILL) mid-compute: another caller computes once its lease ends', async () => {
       const address = memcached.nodes[0]!.address;
       const key = `killed-${protocol}-${Date.now()}`;
-      const leaseMs = 1000;
+      const leaseMs = 2000;
       const holder = spawn(
         process.execPath,
         ['--import', 'tsx', worker, address, protocol, 'hold', key, '1', '0', '0', String(leaseMs)],
