@@ -73,6 +73,15 @@ const LF = 0x0a;
  */
 export class MetaReader implements ReplyReader<MetaReply> {
   private readonly held = new StreamBuffer();
+  /** The flags of the line being read: one object for every line (they are copied into its reply). */
+  private readonly flags: Flags = {
+    size: -1,
+    opaque: undefined,
+    cas: undefined,
+    flags: undefined,
+    marks: 0,
+    ttl: undefined,
+  };
 
   /** @param maxValueBytes - the largest value read */
   constructor(private readonly maxValueBytes: number) {}
@@ -114,7 +123,8 @@ export class MetaReader implements ReplyReader<MetaReply> {
         offset = eol + 1;
         continue;
       }
-      const f = parseFlags(buf, offset + 2, end, meta === 'VA');
+      const f = this.flags;
+      parseFlags(f, buf, offset + 2, end, meta === 'VA');
       if (meta !== 'VA') {
         onReply({
           word: meta,
@@ -193,17 +203,16 @@ interface Flags {
 
 /**
  * Reads the flags of a meta reply line between `from` and `end` (for `VA`,
- * the value size first) straight from the bytes: no string per reply.
+ * the value size first) straight from the bytes into `out`: no string or
+ * object per reply.
  */
-function parseFlags(buf: Buffer, from: number, end: number, sized: boolean): Flags {
-  const out: Flags = {
-    size: -1,
-    opaque: undefined,
-    cas: undefined,
-    flags: undefined,
-    marks: 0,
-    ttl: undefined,
-  };
+function parseFlags(out: Flags, buf: Buffer, from: number, end: number, sized: boolean): void {
+  out.size = -1;
+  out.opaque = undefined;
+  out.cas = undefined;
+  out.flags = undefined;
+  out.marks = 0;
+  out.ttl = undefined;
   let i = from;
   let first = sized;
   while (i < end) {
@@ -235,12 +244,11 @@ function parseFlags(buf: Buffer, from: number, end: number, sized: boolean): Fla
     }
   }
   if (sized && out.size < 0) throw new MalformedReplyError('sent a VA reply without a size');
-  return out;
 }
 
-/** A decimal number in `buf[from, to)`; as a string when `big` (a CAS may pass 2^53). */
+/** A decimal number in `buf[from, to)`; as a string past 2^53 when `big` (a CAS may be). */
 function digits(buf: Buffer, from: number, to: number, what: string): number;
-function digits(buf: Buffer, from: number, to: number, what: string, big: true): string;
+function digits(buf: Buffer, from: number, to: number, what: string, big: true): number | string;
 function digits(buf: Buffer, from: number, to: number, what: string, big = false): number | string {
   if (to <= from || to - from > 20) throw badNumber(buf, from, to, what);
   let n = 0;
@@ -249,7 +257,7 @@ function digits(buf: Buffer, from: number, to: number, what: string, big = false
     if (d < 0 || d > 9) throw badNumber(buf, from, to, what);
     n = n * 10 + d;
   }
-  if (big) return n <= Number.MAX_SAFE_INTEGER ? String(n) : buf.toString('latin1', from, to);
+  if (big) return n <= Number.MAX_SAFE_INTEGER ? n : buf.toString('latin1', from, to);
   if (!Number.isSafeInteger(n)) throw badNumber(buf, from, to, what);
   return n;
 }

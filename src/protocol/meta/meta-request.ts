@@ -14,8 +14,32 @@ export interface MetaRequest {
 const OPAQUE = ' O00000000\r\n';
 
 function line(command: string): MetaRequest {
-  const request = Buffer.from(command + OPAQUE, 'utf8');
+  const request = commandLine(command, 0);
   return { request, opaqueAt: request.length - 10 };
+}
+
+/**
+ * `command`, the opaque's place and CRLF, in a buffer `room` bytes longer
+ * (for a data block). Written char by char when the command is ASCII, as
+ * keys almost always are: cheaper than encoding a string as UTF-8 and
+ * joining buffers, per request.
+ */
+function commandLine(command: string, room: number): Buffer {
+  const n = command.length;
+  const request = Buffer.allocUnsafe(n + OPAQUE.length + room);
+  for (let i = 0; i < n; i++) {
+    const c = command.charCodeAt(i);
+    if (c > 0x7f) {
+      const utf8 = Buffer.from(command + OPAQUE, 'utf8');
+      if (room === 0) return utf8;
+      const roomy = Buffer.allocUnsafe(utf8.length + room);
+      utf8.copy(roomy, 0);
+      return roomy;
+    }
+    request[i] = c;
+  }
+  for (let i = 0; i < OPAQUE.length; i++) request[n + i] = OPAQUE.charCodeAt(i);
+  return request;
 }
 
 /** `mg`: the value with its CAS and client flags (`q`: no answer on a miss). */
@@ -58,16 +82,15 @@ export function metaSet(
   cas: bigint,
   mode: 'S' | 'E' | 'R',
 ): MetaRequest {
-  const head = Buffer.from(
-    `ms ${key} ${value.length} T${ttl} F${flags >>> 0}${cas === 0n ? '' : ` C${cas}`} M${mode} c${OPAQUE}`,
-    'utf8',
+  const request = commandLine(
+    `ms ${key} ${value.length} T${ttl} F${flags >>> 0}${cas === 0n ? '' : ` C${cas}`} M${mode} c`,
+    value.length + 2,
   );
-  const request = Buffer.allocUnsafe(head.length + value.length + 2);
-  head.copy(request, 0);
-  value.copy(request, head.length);
+  const headLength = request.length - value.length - 2;
+  value.copy(request, headLength);
   request[request.length - 2] = 0x0d;
   request[request.length - 1] = 0x0a;
-  return { request, opaqueAt: head.length - 10 };
+  return { request, opaqueAt: headLength - 10 };
 }
 
 /** `md`, with `C` when `cas` is not 0n. */
