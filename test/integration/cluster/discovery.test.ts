@@ -183,7 +183,7 @@ describe('discovery: the configuration endpoint owns the membership', () => {
     ],
     [
       'a node list with no nodes',
-      () => (endpoint.behaviour = { garbage: 'CONFIG cluster 0 3\r\n41\n\r\nEND\r\n' }),
+      () => (endpoint.behaviour = { garbage: 'CONFIG cluster 0 4\r\n41\n\n\r\nEND\r\n' }),
       'malformed',
     ],
     [

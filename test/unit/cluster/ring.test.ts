@@ -124,6 +124,29 @@ describe('Ring', () => {
     }
   });
 
+  it('on equal weights (the incremental path: points merged in and dropped, not re-sorted) places keys as hashring does', () => {
+    const addresses = Array.from({ length: 20 }, (_, i) => `10.1.0.${i + 1}:${11211 + (i % 3)}`);
+    const ring = new Ring(addresses.map((address) => ({ address, weight: 1 })));
+    const reference = new HashRing(
+      Object.fromEntries(addresses.map((a) => [a, { weight: 1 }])),
+      'md5',
+      { 'default port': 11211 },
+    );
+    const same = (): void => {
+      for (let k = 0; k < 2000; k++) expect(ring.owner(`eq:${k}`)).toBe(reference.get(`eq:${k}`));
+    };
+    for (const address of [addresses[0]!, addresses[7]!, addresses[19]!]) {
+      ring.remove(address);
+      reference.remove(address);
+      same();
+    }
+    for (const address of ['10.2.0.1:11211', addresses[7]!]) {
+      ring.add({ address, weight: 1 });
+      reference.add({ [address]: { weight: 1 } });
+      same();
+    }
+  });
+
   it('one change() of several nodes places keys as the same adds and removes one by one', () => {
     const one = new Ring(three);
     const batch = new Ring(three);
