@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 
 /** One node as the endpoint lists it. */
 export interface ListedNode {
@@ -59,9 +61,18 @@ export class ConfigEndpoint {
     return `${this.host}:${this.port}`;
   }
 
-  /** Listens on a free loopback port, serving `nodes` as config `version`. */
-  static async start(version: number, nodes: readonly ListedNode[]): Promise<ConfigEndpoint> {
-    const server = createServer({ noDelay: true });
+  /**
+   * Listens on a free loopback port, serving `nodes` as config `version`;
+   * with `tls`, over TLS only (ElastiCache's in-transit encryption).
+   */
+  static async start(
+    version: number,
+    nodes: readonly ListedNode[],
+    tls?: { readonly certFile: string; readonly keyFile: string },
+  ): Promise<ConfigEndpoint> {
+    const server = tls
+      ? createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) })
+      : createServer({ noDelay: true });
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {
@@ -72,7 +83,9 @@ export class ConfigEndpoint {
     });
     const endpoint = new ConfigEndpoint(server, port);
     endpoint.serve(version, nodes);
-    server.on('connection', (socket) => endpoint.accept(socket));
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => endpoint.accept(socket));
+    // A client that fails the handshake (a wrong CA) is just dropped.
+    server.on('tlsClientError', () => undefined);
     return endpoint;
   }
 

@@ -11,8 +11,9 @@ import {
   type DiscoveryOptions,
   type MembershipChange,
 } from '../../../src/index.js';
+import { makeTestPki } from '../../helpers/certificates.js';
 import { ConfigEndpoint, type ListedNode } from '../../helpers/config-endpoint.js';
-import { freePort } from '../../helpers/memcached-node.js';
+import { freePort, MemcachedNode } from '../../helpers/memcached-node.js';
 import { InMemoryOtel } from '../../helpers/otel.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
@@ -298,6 +299,36 @@ describe('discovery: the configuration endpoint owns the membership', () => {
     expect(errors[0]!.reason).toBe('unreachable');
     expect(errors[0]!.message).toMatch(/keeps the 1 nodes given in servers/);
     expect(await client.set('still', 1)).toBeDefined();
+  });
+
+  it('over TLS (the client tls option) the endpoint is asked with TLS too; a wrong CA is reported as unreachable', async () => {
+    const pki = makeTestPki();
+    const files = { certFile: pki.certFile, keyFile: pki.keyFile };
+    const node = await MemcachedNode.start({ tls: files });
+    const secure = await ConfigEndpoint.start(1, [{ port: node.port }], files);
+    try {
+      const client = createClient({
+        tls: { ca: pki.ca },
+        discovery: { endpoint: secure.address, intervalMs: INTERVAL },
+      });
+      clients.push(client);
+      await client.ready();
+      await client.set('over-tls', 'yes');
+      expect(await client.get('over-tls')).toBe('yes');
+      const wrong = createClient({
+        tls: { ca: pki.otherCa },
+        discovery: { endpoint: secure.address, intervalMs: INTERVAL },
+      });
+      clients.push(wrong);
+      const error = await wrong.ready().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DiscoveryError);
+      expect((error as DiscoveryError).reason).toBe('unreachable');
+      expect((error as DiscoveryError).message).toMatch(/certificate/);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await secure.stop();
+      await node.stop();
+    }
   });
 
   it('the polling timer does not keep the process alive: a child that never closes its client exits', async () => {
