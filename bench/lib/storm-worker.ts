@@ -11,8 +11,10 @@
  */
 import type * as Memcas from '../../src/index.js';
 
+// The built package, as users run it (`npm run bench` builds it first).
+const entry = '../../dist/index.js';
 const { createClient, policyByName, isRetryBudgetExhaustedError, isRetryExhaustedError } =
-  (await import('../../dist/index.js')) as typeof Memcas;
+  (await import(entry)) as typeof Memcas;
 
 const [server = '', durationArg = '3000', rateArg = '1000', policy = 'fullJitter', budget = 'off'] =
   process.argv.slice(2);

@@ -246,6 +246,14 @@ const OPTIONS: readonly OptionCase[] = [
     bad: ['no', 0, null],
   },
   {
+    name: 'retryBudget',
+    effective: (o) => resolved(o).retryBudget?.ratio,
+    fallback: undefined,
+    good: { ratio: 0.5 },
+    shows: 0.5,
+    bad: ['yes', 1, { ratio: -1 }, { windowMs: 0 }, { minPerSecond: Number.NaN }, { ration: 0.2 }],
+  },
+  {
     name: 'memory',
     effective: (o) => resolved(o).memory,
     fallback: {},
