@@ -70,6 +70,9 @@ export class Connection<R extends Reply> {
   private readonly inFlight = new Fifo<Pending<R>>();
   private unsent: Array<Pending<R>> = [];
   private flushScheduled = false;
+  /** Replies read so far, and whether the last socket read carried more than one. */
+  private replies = 0;
+  private burst = false;
   private nextOpaque = 1;
   private socket: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -111,9 +114,12 @@ export class Connection<R extends Reply> {
     this.transport.stamp(p, opaque);
     this.inFlight.push(p);
     this.unsent.push(p);
-    if (this.inFlight.length === 1 && this.state === 'ready') {
+    if (this.inFlight.length === 1 && this.state === 'ready' && !this.burst) {
       // An idle connection sends at once: waiting for the tick to end would
-      // only add latency when there is nothing to batch with.
+      // only add latency when there is nothing to batch with. Unless the last
+      // socket read answered several requests: their callers' next requests
+      // are about to follow, and sending the first alone would cost a write
+      // (and a read on the server) per round of a busy pipeline.
       this.flush();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -215,8 +221,10 @@ export class Connection<R extends Reply> {
   /** Every chunk from the socket. Nothing thrown here may escape into the socket's event. */
   private readonly onData = (chunk: Buffer): void => {
     if (this.dead) return;
+    const before = this.replies;
     try {
       this.transport.reader.push(chunk, this.onReply);
+      this.burst = this.replies - before > 1;
     } catch (err) {
       if (err instanceof AuthenticationError) return this.fail(err, 'error');
       const cause =
@@ -231,6 +239,7 @@ export class Connection<R extends Reply> {
 
   private readonly onReply = (r: R): void => {
     if (this.dead) return;
+    this.replies++;
     if (this.state === 'connecting') {
       if (this.transport.beforeReady) return this.transport.beforeReady(r);
       throw new MalformedReplyError(`sent a reply before the connection was open`);
