@@ -27,6 +27,10 @@ import { MetaTransport } from './meta-transport.js';
 /** The most statistics one `stats` answer may carry (memcached sends under 100). */
 const MAX_STATS = 1000;
 const MODES = { set: 'S', add: 'E', replace: 'R' } as const;
+// The answers the hot operations allow, made once (an array literal is made per call).
+const HIT_OR_MISS: readonly string[] = ['VA', 'EN'];
+const HIT: readonly string[] = ['VA'];
+const STORE_ANSWERS: readonly string[] = ['HD', 'NS', 'EX', 'NF'];
 /** The binary statuses of the same meaning as SERVER_ERROR (internal error) and CLIENT_ERROR (invalid arguments). */
 const SERVER_ERROR_STATUS = 0x84;
 const CLIENT_ERROR_STATUS = 0x04;
@@ -49,7 +53,7 @@ export class MetaBackend extends NodeBackend<MetaReply> {
 
   get(key: string): Promise<StoredItem | undefined> {
     return this.meta('get', key, false, metaGet(key), (r, session) =>
-      this.expect(r, 'get', key, ['VA', 'EN']) === 'VA' ? item(r, session) : undefined,
+      this.expect(r, 'get', key, HIT_OR_MISS) === 'VA' ? item(r, session) : undefined,
     );
   }
 
@@ -60,7 +64,7 @@ export class MetaBackend extends NodeBackend<MetaReply> {
       (key) => metaGet(key, true),
       metaBare('mn'),
       (r, key, session) =>
-        this.expect(r, 'getMany', key, ['VA']) === 'VA' ? item(r, session) : undefined,
+        this.expect(r, 'getMany', key, HIT) === 'VA' ? item(r, session) : undefined,
       (r) => {
         if (r?.word !== 'MN') throw unexpected(r, 'getMany');
       },
@@ -75,7 +79,7 @@ export class MetaBackend extends NodeBackend<MetaReply> {
     }
     const request = metaSet(req.key, req.value, req.flags, req.ttl, req.cas, MODES[req.mode]);
     return this.meta(op, req.key, true, request, (r, session): StoreResult => {
-      const word = this.expect(r, op, req.key, ['HD', 'NS', 'EX', 'NF']);
+      const word = this.expect(r, op, req.key, STORE_ANSWERS);
       if (word === 'HD') return { outcome: 'stored', cas: casOf(r), session };
       // NS: add found the key, or replace did not.
       const outcome =

@@ -92,7 +92,7 @@ export class MetaReader implements ReplyReader<MetaReply> {
     let needed = 0;
     let offset = 0;
     while (offset < buf.length) {
-      const eol = buf.indexOf(LF, offset);
+      const eol = lineFeed(buf, offset);
       if (eol < 0) {
         if (buf.length - offset > MAX_LINE) throw notMeta(buf.subarray(offset));
         break;
@@ -189,6 +189,17 @@ export class MetaReader implements ReplyReader<MetaReply> {
     }
     this.held.keep(buf, offset, needed);
   }
+}
+
+/**
+ * The first LF at or after `from`, or -1. Reply lines are short: the first
+ * bytes are scanned here, which costs less than Buffer.indexOf's call into
+ * C++ per line; a longer stretch (garbage, a trickled line) goes to indexOf.
+ */
+function lineFeed(buf: Buffer, from: number): number {
+  const scan = Math.min(buf.length, from + 128);
+  for (let i = from; i < scan; i++) if (buf[i] === LF) return i;
+  return scan < buf.length ? buf.indexOf(LF, scan) : -1;
 }
 
 /** The flags memcas reads from a meta reply line, parsed from its bytes. */
