@@ -1,4 +1,10 @@
-import { itemSize, type Backend, type StoreMode, type StoreResult } from '../backend/index.js';
+import {
+  itemSize,
+  type Backend,
+  type StoreMode,
+  type StoreRequest,
+  type StoreResult,
+} from '../backend/index.js';
 import {
   CasToken,
   ClusterTopology,
@@ -85,10 +91,10 @@ export class Client {
   private readonly updater: Updater;
   /** The client-wide retry budget (`retryBudget`): asked before every retry, of any kind. */
   private readonly retryGate: RetryGate;
-  /** Runs `getOrCompute()`: one flight per key, leases, serve-stale. */
-  private readonly computer: ComputeRunner;
   /** Takes the locks of `lock()` and `withLock()`. */
   private readonly locks: Locker;
+  /** Runs `getOrCompute()`: one flight per key, leases, serve-stale. */
+  private readonly computer: ComputeRunner;
   private closing: Promise<void> | undefined;
 
   /** Use {@link createClient}. @param options - see {@link ClientOptions} */
@@ -153,10 +159,8 @@ export class Client {
   }
 
   /** Reads a value with its CAS token; `undefined` when the key is missing. */
-  async gets<T = unknown>(
-    key: string,
-    options: ReadOptions<T> = {},
-  ): Promise<CasValue<T> | undefined> {
+  gets<T = unknown>(key: string, options: ReadOptions<T> = {}): Promise<CasValue<T> | undefined> {
+    // Not async: read() is, and a second async frame around it costs a promise and two ticks per call.
     return this.read(key, options, 'gets');
   }
 
@@ -268,9 +272,16 @@ export class Client {
     token: CasToken,
     options: WriteOptions<T> = {},
   ): Promise<CasResult> {
+    const full = this.fullKey(key, 'cas');
+    const checked = this.checkToken(token, full, 'cas');
     // REPLACE with the token, not SET: memcached unlinks the old item when a SET
     // fails to allocate, even with a stale token; a failed REPLACE leaves it.
-    const r = await this.store('replace', key, value, options, token);
+    const request = this.storeRequest('replace', key, full, value, options, checked);
+    // A token from the node that owned the key before it moved is a conflict.
+    const backend = ownerSinceRead(this.topology, checked, 'cas');
+    if (backend === undefined) return 'conflict';
+    // Straight to the backend (no token made for the new CAS, which cas() does not return).
+    const r = await backend.store(request);
     return r.outcome === 'stored' ? 'stored' : r.outcome === 'exists' ? 'conflict' : 'not_found';
   }
 
@@ -597,37 +608,37 @@ export class Client {
     key: string,
     value: T,
     options: WriteOptions<T>,
-    token?: CasToken,
   ): Promise<{ outcome: StoreResult['outcome']; token: CasToken | undefined }> {
-    const full = this.fullKey(key, token === undefined ? mode : 'cas');
-    const checked = token === undefined ? undefined : this.checkToken(token, full, 'cas');
+    const full = this.fullKey(key, mode);
+    const request = this.storeRequest(mode, key, full, value, options, undefined);
+    const epoch = this.topology.epoch;
+    const backend = this.topology.route(full, true, mode);
+    const r = await backend.store(request);
+    const next =
+      r.outcome === 'stored' ? tokenOf(r, full, backend, epoch, this.topology) : undefined;
+    return { outcome: r.outcome, token: next };
+  }
+
+  /** A write of `value` checked and encoded (with the CAS and session of `checked`, if given), before any I/O. */
+  private storeRequest<T>(
+    mode: StoreMode,
+    key: string,
+    full: string,
+    value: T,
+    options: WriteOptions<T>,
+    checked: CasToken | undefined,
+  ): StoreRequest {
     const ttl = checkTtl(options.ttlSeconds);
     const codec = this.codec(options);
-    const bytes = this.encode(codec, key, full, value);
-    const epoch = this.topology.epoch;
-    let backend: Backend | undefined;
-    if (checked === undefined) {
-      backend = this.topology.route(full, true, mode);
-    } else {
-      // A token from the node that owned the key before it moved is a conflict.
-      backend = ownerSinceRead(this.topology, checked, 'cas');
-      if (backend === undefined) return { outcome: 'exists', token: undefined };
-    }
-    const cas = checked?.value ?? 0n;
-    const r = await backend.store({
+    return {
       mode,
       key: full,
-      value: bytes,
+      value: this.encode(codec, key, full, value),
       flags: codec.flags,
       ttl,
-      cas,
+      cas: checked === undefined ? 0n : checked.value,
       session: checked?.session,
-    });
-    const next =
-      r.outcome === 'stored'
-        ? tokenOf(r, full, backend, checked?.epoch ?? epoch, this.topology)
-        : undefined;
-    return { outcome: r.outcome, token: next };
+    };
   }
 
   /** Checks a CAS token given to `cas` or `delete`. */
@@ -680,7 +691,12 @@ export class Client {
   private sized(key: string, full: string, bytes: Buffer): Buffer {
     // memcached unlinks the old item when it refuses a value as too large, so
     // the check happens here, with memcached's own arithmetic.
-    if (itemSize(Buffer.byteLength(full), bytes.length) > this.options.maxValueBytes) {
+    // (A key's UTF-8 length is counted only when it could matter: at most 3 bytes a UTF-16 unit.)
+    const max = this.options.maxValueBytes;
+    if (
+      itemSize(full.length * 3, bytes.length) > max &&
+      itemSize(Buffer.byteLength(full), bytes.length) > max
+    ) {
       throw new ValueTooLargeError(key, bytes.length, this.options.maxValueBytes, 'memcas');
     }
     return bytes;
