@@ -45,8 +45,8 @@ export async function benchSingleNode(
         await client.cas(`mc:${w}`, VALUE, hit!.cas);
       });
       const socketRun = await throughput(concurrency, seconds / 3, async (w) => {
-        const cas = await raw.get(`rs:${w}`);
-        await raw.cas(`rs:${w}`, RAW_VALUE, cas);
+        const hit = await raw.get(`mc:${w}`);
+        await raw.cas(`mc:${w}`, VALUE, hit!.cas);
       });
       best.memjs = Math.max(best.memjs, memjsRun.perSecond);
       best.memcas = Math.max(best.memcas, memcasRun.perSecond);
