@@ -93,6 +93,17 @@ export function discoveredServer(node: DiscoveredNode, o: ResolvedClientOptions)
 }
 
 /**
+ * The options for a discovered node: over TLS, a node reached at its IP has
+ * its certificate checked against its hostname (ElastiCache's node
+ * certificates name host names, not IPs), unless `tls.servername` says otherwise.
+ */
+function withServername(node: DiscoveredNode, o: ResolvedClientOptions): ResolvedClientOptions {
+  if (o.tls === undefined || o.tls.servername !== undefined) return o;
+  if (node.hostname === '' || node.ip === '') return o;
+  return { ...o, tls: { ...o.tls, servername: node.hostname } };
+}
+
+/**
  * Starts discovery when the options ask for it: polls the endpoint and
  * reconciles the cluster's membership with each newer config; failed polls
  * go to the callback and telemetry.
@@ -116,7 +127,9 @@ export function discoveryFor(
         }),
       apply: (config) =>
         topology.reconcile(
-          config.nodes.map((n) => clusterNode(discoveredServer(n, o), o, telemetry)),
+          config.nodes.map((n) =>
+            clusterNode(discoveredServer(n, o), withServername(n, o), telemetry),
+          ),
         ),
       get size() {
         return topology.size;

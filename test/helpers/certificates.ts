@@ -13,9 +13,15 @@ export interface TestPki {
   readonly certFile: string;
   /** The server key file. */
   readonly keyFile: string;
+  /**
+   * A server certificate from the same CA naming only the DNS name
+   * `node.example` (no IP), as ElastiCache's node certificates name only
+   * host names; its key is {@link TestPki.keyFile}.
+   */
+  readonly dnsOnlyCertFile: string;
 }
 
-/** Makes a throw-away PKI with openssl: a CA, a server certificate for 127.0.0.1/localhost, and an unrelated CA. */
+/** Makes a throw-away PKI with openssl: a CA, a server certificate for 127.0.0.1/localhost, one for the name node.example only, and an unrelated CA. */
 export function makeTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'memcas-pki-'));
   const f = (name: string): string => join(dir, name);
@@ -69,10 +75,29 @@ export function makeTestPki(): TestPki {
     '-out',
     f('server.pem'),
   );
+  writeFileSync(f('dns-only.cnf'), 'subjectAltName=DNS:node.example\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    f('dns-only.cnf'),
+    '-out',
+    f('dns-only.pem'),
+  );
   return {
     ca: readFileSync(f('ca.pem'), 'utf8'),
     otherCa: readFileSync(f('other-ca.pem'), 'utf8'),
     certFile: f('server.pem'),
     keyFile: f('server.key'),
+    dnsOnlyCertFile: f('dns-only.pem'),
   };
 }

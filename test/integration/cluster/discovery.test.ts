@@ -331,6 +331,34 @@ describe('discovery: the configuration endpoint owns the membership', () => {
     }
   });
 
+  it('over TLS a node listed as hostname|ip|port is reached at its IP but its certificate is checked against the hostname', async () => {
+    // ElastiCache's node certificates name host names, not IPs.
+    const pki = makeTestPki();
+    const node = await MemcachedNode.start({
+      tls: { certFile: pki.dnsOnlyCertFile, keyFile: pki.keyFile },
+    });
+    const secure = await ConfigEndpoint.start(
+      1,
+      [{ hostname: 'node.example', ip: '127.0.0.1', port: node.port }],
+      { certFile: pki.certFile, keyFile: pki.keyFile },
+    );
+    try {
+      const client = createClient({
+        tls: { ca: pki.ca },
+        discovery: { endpoint: secure.address, intervalMs: INTERVAL },
+      });
+      clients.push(client);
+      await client.ready();
+      expect(client.nodes().map((n) => n.address)).toEqual([`node.example:${node.port}`]);
+      await client.set('named-cert', 'yes');
+      expect(await client.get('named-cert')).toBe('yes');
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await secure.stop();
+      await node.stop();
+    }
+  });
+
   it('the polling timer does not keep the process alive: a child that never closes its client exits', async () => {
     endpoint.serve(100, listed(0));
     const script = fileURLToPath(new URL('../../helpers/discovery-child.ts', import.meta.url));
