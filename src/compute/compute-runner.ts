@@ -66,6 +66,8 @@ export class ComputeRunner {
     const staleOk = call.options.staleSeconds > 0 ? 1 : 0;
     const group = `${this.codecId(call.codec as Codec<unknown>)}|${staleOk}|${call.fullKey}`;
     let flight = this.flights.get(group) as Flight<T> | undefined;
+    // A flight every caller has left is stopping with the last one's abort reason: not this call's.
+    if (flight?.abandoned) flight = undefined;
     const shared = flight !== undefined;
     if (flight === undefined) {
       const started = new Flight<T>(
@@ -104,7 +106,9 @@ export class ComputeRunner {
   /**
    * Stops every wait: flights waiting for another's lease reject with
    * {@link ClientClosedError}; computes run on (their context's signal
-   * aborts). Resolves when every flight has settled, or after `drainMs`.
+   * aborts). Resolves when every flight has settled, or after `drainMs`,
+   * when the callers of a compute still running reject with
+   * {@link ClientClosedError} too.
    */
   async close(drainMs: number): Promise<void> {
     const flights = [...this.flights.values()];
@@ -119,6 +123,8 @@ export class ComputeRunner {
       }),
     ]);
     cancel?.();
+    // A compute that ignores its signal must not leave its callers waiting for ever.
+    for (const f of flights) f.fail(error);
   }
 
   private codecId(codec: Codec<unknown>): number {

@@ -11,7 +11,7 @@ export interface FlightObserver {
   leaseWon(): void;
   /** This client waited once for another's lease (one read and one backoff delay). */
   leaseWaited(): void;
-  /** A compute threw and its lease was given up. */
+  /** A compute (or the write of its value) threw and its lease was given up. */
   leaseReleased(): void;
   /** A compute ran for `ms`. */
   computed(ms: number): void;
@@ -57,6 +57,9 @@ export class Flight<T> {
   readonly done: Promise<Outcome<T>>;
   private readonly controller = new AbortController();
   private callers = 0;
+  /** Rejects the callers still waiting when the client closes and a compute outlasts the drain. */
+  private readonly stopped: Promise<never>;
+  private stop: (reason: Error) => void = () => {};
 
   /**
    * @param setup - the key, its lease operations and the first call's compute and options
@@ -73,13 +76,19 @@ export class Flight<T> {
     this.done = this.run();
     // Callers that left have no handler on it; the error reached those still there.
     this.done.catch(() => {});
+    this.stopped = new Promise<never>((_, reject) => {
+      this.stop = reject;
+    });
+    this.stopped.catch(() => {});
   }
 
   /** Joins the flight: resolves with its result, or rejects when `signal` aborts first. */
   join(signal: AbortSignal | undefined, shared: boolean): Promise<ComputeResult<T>> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.callers++;
-    const result = this.done.then((r) => ({ ...r, shared }) as ComputeResult<T>);
+    const result = Promise.race([this.done, this.stopped]).then(
+      (r) => ({ ...r, shared }) as ComputeResult<T>,
+    );
     if (signal === undefined) return result;
     return new Promise<ComputeResult<T>>((resolve, reject) => {
       const onAbort = (): void => {
@@ -98,6 +107,16 @@ export class Flight<T> {
         },
       );
     });
+  }
+
+  /** Rejects every caller still waiting with `reason`; a compute that never settles is left behind. */
+  fail(reason: Error): void {
+    this.stop(reason);
+  }
+
+  /** True once the flight was told to stop (every caller left, or the client closed): join another. */
+  get abandoned(): boolean {
+    return this.controller.signal.aborted;
   }
 
   /** Stops waiting: the flight rejects with `reason` at its next read (a compute runs on). */
@@ -196,9 +215,21 @@ export class Flight<T> {
       }
       throw err;
     }
-    const stored = lease
-      ? await lease.write(bytes, setup.flags)
-      : await setup.leases.add(bytes, setup.flags);
+    let stored: boolean;
+    try {
+      stored = lease
+        ? await lease.write(bytes, setup.flags)
+        : await setup.leases.add(bytes, setup.flags);
+    } catch (err) {
+      // A write that failed (refused as too large, the node gone) leaves the lease held: free it,
+      // or every other caller waits out leaseMs. The release is CAS-guarded, so a write that did
+      // land is not undone.
+      if (lease !== undefined) {
+        this.observer?.leaseReleased();
+        await lease.release();
+      }
+      throw err;
+    }
     return { outcome: 'computed', value, reason, stored, waitedMs };
   }
 

@@ -45,7 +45,14 @@ export async function nativeRead(
   const reason = placeholder ? 'miss' : r.stale ? 'invalidated' : 'expiring';
   // The value is a view into the socket's chunk: copy what outlives this tick.
   const previous = placeholder ? undefined : { value: Buffer.from(item.value), flags: item.flags };
-  if (!r.won) return { kind: 'taken', reason, previous };
+  if (!r.won) {
+    if (r.stale && (r.ttl < 0 || r.ttl > seconds)) {
+      // memcached hands a stale item's win to any mg, a plain get() too, which never recomputes
+      // nor bounds the TTL as a lease winner does: bound it here, or the stale value lives on.
+      await backend.touch(key, seconds);
+    }
+    return { kind: 'taken', reason, previous };
+  }
   if (reason === 'invalidated' && (r.ttl < 0 || r.ttl > seconds)) {
     // A stale item keeps its TTL: bound it by the lease, or a dead holder's stale value lives on.
     await backend.touch(key, seconds);

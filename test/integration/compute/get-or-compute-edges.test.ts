@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createClient,
+  MemoryStore,
+  type Client,
+  type ClientOptions,
+  type Protocol,
+} from '../../../src/index.js';
+import { useMemcached } from '../../helpers/use-memcached.js';
+
+// Edge cases of getOrCompute found in review, each on real memcached (and the embedded store where it applies).
+const memcached = useMemcached(1);
+
+/** A promise with its resolve at hand. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+type Backend = Protocol | 'embedded';
+const BACKENDS: readonly Backend[] = ['meta', 'binary', 'text', 'embedded'];
+
+function clientsOn(backend: Backend): {
+  make: (options?: ClientOptions) => Client;
+  clients: Client[];
+} {
+  const store = new MemoryStore();
+  const clients: Client[] = [];
+  const make = (options: ClientOptions = {}): Client => {
+    const c =
+      backend === 'embedded'
+        ? createClient({ memory: store, ...options })
+        : createClient({ servers: [memcached.nodes[0]!.address], protocol: backend, ...options });
+    clients.push(c);
+    return c;
+  };
+  return { make, clients };
+}
+
+let unique = 0;
+const keyFor = (name: string): string => `${name}-${process.pid}-${Date.now()}-${unique++}`;
+
+describe('getOrCompute edge cases', () => {
+  it('meta: a plain get() of an invalidated key does not take its recompute away for good', async () => {
+    const { make, clients } = clientsOn('meta');
+    const [a, b] = [make(), make()];
+    try {
+      const key = keyFor('thief');
+      await a.getOrCompute(key, () => 'v1');
+      await a.invalidate(key);
+      // A plain read (get, gets, update's read) over meta: memcached hands it the stale item's win.
+      expect(await b.get(key)).toBe('v1');
+      const r = await a.getOrCompute(key, () => 'v2', { leaseMs: 1000, waitMs: 6000 });
+      expect(r).toMatchObject({ value: 'v2', stored: true });
+      expect((await a.getOrCompute(key, () => 'v3')).value).toBe('v2');
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  }, 15_000);
+
+  it('binary: a lease whose write fails (value too large in its envelope) is freed at once', async () => {
+    const { make, clients } = clientsOn('binary');
+    const [a, b] = [make(), make()];
+    try {
+      const key = keyFor('big');
+      // Fits memcas's own size check (as a plain set), but not once wrapped in the 36-byte envelope.
+      let size = 1024 * 1024;
+      while (size > 0) {
+        try {
+          await a.set(key, 'x'.repeat(size), { codec: stringCodecLike });
+          break;
+        } catch {
+          size -= 1;
+        }
+      }
+      await a.delete(key);
+      await expect(
+        a.getOrCompute(key, () => 'x'.repeat(size), { codec: stringCodecLike }),
+      ).rejects.toThrow();
+      const t0 = Date.now();
+      const r = await b.getOrCompute(key, () => 'small', {
+        codec: stringCodecLike,
+        waitMs: 1000,
+        onWaitTimeout: 'fail',
+      });
+      expect(r).toMatchObject({ outcome: 'computed', reason: 'miss', stored: true });
+      expect(Date.now() - t0).toBeLessThan(900);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  }, 30_000);
+
+  for (const backend of BACKENDS) {
+    it(`${backend}: a call joining after every earlier caller aborted gets the value, not their abort`, async () => {
+      const { make, clients } = clientsOn(backend);
+      const [holder, client] = [make(), make()];
+      try {
+        const key = keyFor('abandoned');
+        const computing = gate();
+        const release = gate();
+        const held = holder.getOrCompute(key, async () => {
+          computing.open();
+          await release.promise;
+          return 'from-holder';
+        });
+        await computing.promise;
+        const ac = new AbortController();
+        const first = client.getOrCompute(key, () => 'mine', { signal: ac.signal });
+        await new Promise((r) => setTimeout(r, 50));
+        ac.abort(new Error('first caller gave up'));
+        const second = client.getOrCompute(key, () => 'mine');
+        await expect(first).rejects.toThrow('first caller gave up');
+        setTimeout(release.open, 50);
+        expect((await second).value).toBe('from-holder');
+        await held;
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+    });
+
+    it(`${backend}: close() settles a call whose compute never settles`, async () => {
+      const { make } = clientsOn(backend);
+      const client = make({ drainTimeoutMs: 200 });
+      const key = keyFor('hung');
+      const started = gate();
+      const call = client.getOrCompute(key, () => {
+        started.open();
+        return new Promise<string>(() => {});
+      });
+      await started.promise;
+      const closed = client.close();
+      const outcome = await Promise.race([
+        call.then(
+          () => 'resolved',
+          (e: unknown) => (e as Error).name,
+        ),
+        new Promise((r) => setTimeout(() => r('still pending'), 2000)),
+      ]);
+      await closed;
+      expect(outcome).toBe('ClientClosedError');
+    }, 15_000);
+  }
+});
+
+/** Strings as UTF-8 with flags 2 (a codec of its own, so nothing depends on the client's default). */
+const stringCodecLike = {
+  name: 'utf8-test',
+  flags: 2,
+  encode: (v: string): Buffer => Buffer.from(v),
+  decode: (b: Buffer): string => b.toString(),
+};
