@@ -267,6 +267,8 @@ export class ClusterTopology implements Topology {
       this.scheduleProbe(member);
       return;
     }
+    // The node left while it was probed (its address may be another member's now).
+    if (this.closed || this.members.get(member.address) !== member) return;
     member.health.recovered();
     if (this.options.onNodeDown === 'rehash') this.epoch++;
     const flushed = this.options.onNodeDown === 'rehash' ? '; flushed before rejoining' : '';

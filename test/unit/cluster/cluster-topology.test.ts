@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { BackendObserver } from '../../../src/backend/index.js';
+import { MemoryStore } from '../../../src/backend/index.js';
+import {
+  ClusterTopology,
+  resolveClusterOptions,
+  type ClusterNode,
+  type NodeStateChange,
+} from '../../../src/cluster/index.js';
+import { ConnectionError } from '../../../src/errors/index.js';
+import { ManualClock, settle } from '../../helpers/manual-clock.js';
+
+/** A node whose flush the test answers when it chooses, and whose deletes are counted. */
+class Node extends MemoryStore {
+  observer: BackendObserver | undefined;
+  readonly deleted: string[] = [];
+  private release: (() => void) | undefined;
+  holdFlush = false;
+
+  override flush(): Promise<void> {
+    if (!this.holdFlush) return super.flush();
+    return new Promise((resolve) => (this.release = resolve));
+  }
+
+  override delete(key: string, cas: bigint): ReturnType<MemoryStore['delete']> {
+    this.deleted.push(key);
+    return super.delete(key, cas);
+  }
+
+  /** Answers the flush held. */
+  answerFlush(): void {
+    this.release?.();
+  }
+
+  /** Two failures of the node itself: marked down at the default threshold. */
+  fail(): void {
+    for (let i = 0; i < 2; i++)
+      this.observer?.finish('get', undefined, new ConnectionError('n', 'refused'));
+  }
+}
+
+function clusterNode(address: string, backend: Node): ClusterNode {
+  return {
+    address,
+    weight: 1,
+    connect: (observer) => {
+      backend.observer = observer;
+      return backend;
+    },
+  };
+}
+
+describe('ClusterTopology membership', () => {
+  it("a probe still under way when its node leaves changes nothing of the node that rejoins under the same address ('rehash')", async () => {
+    const clock = new ManualClock();
+    const changes: NodeStateChange[] = [];
+    const nodes = { a: new Node(), b: new Node(), c: new Node() };
+    const topology = new ClusterTopology(
+      Object.entries(nodes).map(([name, n]) => clusterNode(`${name}:11211`, n)),
+      resolveClusterOptions({
+        onNodeDown: 'rehash',
+        fallbackTtlSeconds: 0,
+        onNodeStateChange: (c) => changes.push(c),
+      }),
+      clock,
+    );
+    const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find(
+      (k) => topology.owner(k) === 'a:11211',
+    )!;
+    // a goes down; its probe answers the NOOP and is flushing it when a leaves.
+    nodes.a.holdFlush = true;
+    nodes.a.fail();
+    await clock.advanceToNext();
+    await topology.remove('a:11211');
+    // a rejoins (a new connection) and goes down too: its key is written to a fallback node.
+    const again = new Node();
+    topology.add(clusterNode('a:11211', again));
+    again.fail();
+    const fallback = topology.route(key, true);
+    await fallback.store({ mode: 'set', key, value: Buffer.from('v2'), flags: 0, ttl: 0, cas: 0n });
+    const epoch = topology.epoch;
+    changes.length = 0;
+    // The old probe ends: it must not report the new a up, nor delete the copy a's keys live in now.
+    nodes.a.answerFlush();
+    await settle();
+    expect(changes).toEqual([]);
+    expect(topology.epoch).toBe(epoch);
+    expect(topology.describe().find((n) => n.address === 'a:11211')?.state).toBe('down');
+    expect(nodes.b.deleted.concat(nodes.c.deleted)).toEqual([]);
+    expect(await topology.route(key).get(key)).toBeDefined();
+    await topology.close();
+  });
+});
