@@ -63,6 +63,11 @@ export class ComputeRunner {
 
   /** Runs one call: joins the key's flight, or starts it. */
   run<T>(call: ComputeCall<T>): Promise<ComputeResult<T>> {
+    // Nobody would wait for it: start no flight (no lease taken, no compute run for nobody).
+    if (call.signal?.aborted) {
+      this.observer?.settled('error');
+      return Promise.reject(call.signal.reason);
+    }
     const staleOk = call.options.staleSeconds > 0 ? 1 : 0;
     const group = `${this.codecId(call.codec as Codec<unknown>)}|${staleOk}|${call.fullKey}`;
     let flight = this.flights.get(group) as Flight<T> | undefined;

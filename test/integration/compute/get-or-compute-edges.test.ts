@@ -119,6 +119,26 @@ describe('getOrCompute edge cases', () => {
       }
     });
 
+    it(`${backend}: a call whose signal has already aborted neither takes the lease nor computes`, async () => {
+      const { make, clients } = clientsOn(backend);
+      const [client, other] = [make(), make()];
+      try {
+        const key = keyFor('pre-aborted');
+        let computes = 0;
+        const ac = new AbortController();
+        ac.abort(new Error('cancelled before the call'));
+        await expect(
+          client.getOrCompute(key, () => ++computes, { signal: ac.signal }),
+        ).rejects.toThrow('cancelled before the call');
+        await new Promise((r) => setTimeout(r, 50));
+        const r = await other.getOrCompute(key, () => 100, { waitMs: 500, onWaitTimeout: 'fail' });
+        expect(r).toMatchObject({ outcome: 'computed', value: 100, stored: true });
+        expect(computes).toBe(0);
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+    });
+
     it(`${backend}: close() settles a call whose compute never settles`, async () => {
       const { make } = clientsOn(backend);
       const client = make({ drainTimeoutMs: 200 });
