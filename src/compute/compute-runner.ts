@@ -72,7 +72,8 @@ export class ComputeRunner {
     const group = `${this.codecId(call.codec as Codec<unknown>)}|${staleOk}|${call.fullKey}`;
     let flight = this.flights.get(group) as Flight<T> | undefined;
     // A flight every caller has left is stopping with the last one's abort reason: not this call's.
-    if (flight?.abandoned) flight = undefined;
+    // One whose compute outlived its lease may never finish: others have taken the lease over.
+    if (flight?.abandoned || flight?.overdue(this.clock.now())) flight = undefined;
     const shared = flight !== undefined;
     if (flight === undefined) {
       const started = new Flight<T>(

@@ -60,6 +60,8 @@ export class Flight<T> {
   /** Rejects the callers still waiting when the client closes and a compute outlasts the drain. */
   private readonly stopped: Promise<never>;
   private stop: (reason: Error) => void = () => {};
+  /** When this flight's compute outlives its lease (clock ms), once it computes. */
+  private leaseEndsAt = Infinity;
 
   /**
    * @param setup - the key, its lease operations and the first call's compute and options
@@ -112,6 +114,15 @@ export class Flight<T> {
   /** Rejects every caller still waiting with `reason`; a compute that never settles is left behind. */
   fail(reason: Error): void {
     this.stop(reason);
+  }
+
+  /**
+   * True once its compute has run past `leaseMs`: the lease has ended for
+   * the other processes, which take it over, so a new call reads again
+   * instead of joining a compute that may never finish.
+   */
+  overdue(now: number): boolean {
+    return now >= this.leaseEndsAt;
   }
 
   /** True once the flight was told to stop (every caller left, or the client closed): join another. */
@@ -192,6 +203,7 @@ export class Flight<T> {
     try {
       const before = this.decodePrevious(previous);
       const t0 = this.clock.now();
+      this.leaseEndsAt = t0 + setup.options.leaseMs;
       value = await setup.compute({
         key: setup.key,
         reason,

@@ -139,6 +139,34 @@ describe('getOrCompute edge cases', () => {
       }
     });
 
+    it(`${backend}: a compute that hangs past its lease does not hold later calls in its client for ever`, async () => {
+      const { make, clients } = clientsOn(backend);
+      const [hung, other] = [make({ drainTimeoutMs: 100 }), make()];
+      try {
+        const key = keyFor('hung-lease');
+        const started = gate();
+        void hung.getOrCompute(
+          key,
+          () => {
+            started.open();
+            return new Promise<string>(() => {});
+          },
+          { leaseMs: 500 },
+        );
+        await started.promise;
+        // Another process takes the lease over once it has ended, and writes the value.
+        const r = await other.getOrCompute(key, () => 'from-other', { waitMs: 5000 });
+        expect(r).toMatchObject({ value: 'from-other', stored: true });
+        const later = await Promise.race([
+          hung.getOrCompute(key, () => 'again').then((x) => x.value),
+          new Promise((res) => setTimeout(() => res('still waiting'), 2000)),
+        ]);
+        expect(later).toBe('from-other');
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+    }, 20_000);
+
     it(`${backend}: close() settles a call whose compute never settles`, async () => {
       const { make } = clientsOn(backend);
       const client = make({ drainTimeoutMs: 200 });
