@@ -8,8 +8,8 @@ export interface RingNode {
   readonly weight: number;
 }
 
-/** Hashes per node at equal weights; each gives 4 points (libketama's 160 per node). */
-const HASHES_PER_NODE = 40;
+/** Points per node at equal weights (libketama's 160), 4 from each hash. */
+const POINTS_PER_NODE = 160;
 const POINTS_PER_HASH = 4;
 /** libmemcached leaves the port out of a node's point names when it is the default one. */
 const DEFAULT_PORT = 11211;
@@ -21,9 +21,11 @@ const RANK_BITS = 2 ** 21;
 /**
  * The consistent-hashing ring: libmemcached's weighted ketama (md5, 160
  * points per node scaled by weight). Placement is identical to pylibmc with
- * `ketama_weighted`, PHP's libketama-compatible mode, node's `memcached` and
- * `hashring` 3.2.0 (which memcas used before) for the same server list, so
- * services in other languages find every key on the same node.
+ * `ketama_weighted`, PHP's libketama-compatible mode and node's `memcached`
+ * for the same server list, so services in other languages find every key on
+ * the same node. It is also `hashring` 3.2.0's (which memcas used before),
+ * except where hashring's arithmetic gives a node one hash fewer than
+ * libmemcached (see `hashCounts`: 7 equal nodes, for one).
  *
  * A node's points are hashed once, when it joins; a membership change then
  * only sorts the points again (one typed-array sort, no md5), which keeps a
@@ -175,18 +177,23 @@ export class Ring {
   }
 
   /**
-   * How many hashes each node gets: floor(weight/total × 40 × nodes), in the
-   * same float arithmetic as hashring, so the same counts.
+   * How many hashes each node gets: floor(weight/total × 40 × nodes) in
+   * libmemcached's single-precision arithmetic (`float`, plus 1e-10 before the
+   * floor), so the same counts as libmemcached. hashring computes it in
+   * doubles, which can come out just under a whole number: with 7 equal nodes
+   * it gives each 39 hashes where libmemcached gives 40.
    */
   private hashCounts(): Map<string, number> {
-    const count = this.order.length;
+    const f = Math.fround;
+    const count = f(this.order.length);
     let total = 0;
     for (const w of this.weights.values()) total += w;
     return new Map(
-      this.order.map((a) => [
-        a,
-        Math.floor(((this.weights.get(a) as number) / total) * HASHES_PER_NODE * count),
-      ]),
+      this.order.map((a) => {
+        const pct = f(f(this.weights.get(a) as number) / f(total));
+        const x = f(f(f(pct * POINTS_PER_NODE) / POINTS_PER_HASH) * count);
+        return [a, Math.floor(f(x + 0.0000000001))];
+      }),
     );
   }
 
