@@ -146,6 +146,12 @@ export class Flight<T> {
     for (;;) {
       signal.throwIfAborted();
       const view = await leases.read();
+      if (signal.aborted) {
+        // Every caller left while the read was on its way: compute nothing for nobody, and give
+        // a lease it won back at once, or the other callers wait out leaseMs.
+        if (view.kind === 'won') await view.lease.release();
+        signal.throwIfAborted();
+      }
       const waitedMs = waits === 0 ? 0 : this.clock.now() - started;
       if (view.kind === 'hit') {
         return { outcome: 'hit', value: this.setup.decode(view.stored), waitedMs };

@@ -167,6 +167,26 @@ describe('getOrCompute edge cases', () => {
       }
     }, 20_000);
 
+    it(`${backend}: a lease won after every caller left is given back, not computed for nobody`, async () => {
+      const { make, clients } = clientsOn(backend);
+      const [client, other] = [make(), make()];
+      try {
+        const key = keyFor('left');
+        let computes = 0;
+        const ac = new AbortController();
+        const call = client.getOrCompute(key, () => ++computes, { signal: ac.signal });
+        // The read is on its way; the only caller leaves before it is answered.
+        ac.abort(new Error('caller left'));
+        await expect(call).rejects.toThrow('caller left');
+        await new Promise((r) => setTimeout(r, 100));
+        const r = await other.getOrCompute(key, () => 100, { waitMs: 500, onWaitTimeout: 'fail' });
+        expect(r).toMatchObject({ outcome: 'computed', value: 100, stored: true });
+        expect(computes).toBe(0);
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+    });
+
     it(`${backend}: close() settles a call whose compute never settles`, async () => {
       const { make } = clientsOn(backend);
       const client = make({ drainTimeoutMs: 200 });
