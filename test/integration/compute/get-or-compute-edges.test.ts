@@ -59,37 +59,41 @@ describe('getOrCompute edge cases', () => {
     }
   }, 15_000);
 
-  it('binary: a lease whose write fails (value too large in its envelope) is freed at once', async () => {
-    const { make, clients } = clientsOn('binary');
-    const [a, b] = [make(), make()];
-    try {
-      const key = keyFor('big');
-      // Fits memcas's own size check (as a plain set), but not once wrapped in the 36-byte envelope.
-      let size = 1024 * 1024;
-      while (size > 0) {
-        try {
-          await a.set(key, 'x'.repeat(size), { codec: stringCodecLike });
-          break;
-        } catch {
-          size -= 1;
+  it.each(['binary', 'text'] as const)(
+    '%s: a lease whose write fails (value too large in its envelope) is freed at once',
+    async (protocol) => {
+      const { make, clients } = clientsOn(protocol);
+      const [a, b] = [make(), make()];
+      try {
+        const key = keyFor('big');
+        // Fits memcas's own size check (as a plain set), but not once wrapped in the 36-byte envelope.
+        let size = 1024 * 1024;
+        while (size > 0) {
+          try {
+            await a.set(key, 'x'.repeat(size), { codec: stringCodecLike });
+            break;
+          } catch {
+            size -= 1;
+          }
         }
+        await a.delete(key);
+        await expect(
+          a.getOrCompute(key, () => 'x'.repeat(size), { codec: stringCodecLike }),
+        ).rejects.toThrow();
+        const t0 = Date.now();
+        const r = await b.getOrCompute(key, () => 'small', {
+          codec: stringCodecLike,
+          waitMs: 1000,
+          onWaitTimeout: 'fail',
+        });
+        expect(r).toMatchObject({ outcome: 'computed', reason: 'miss', stored: true });
+        expect(Date.now() - t0).toBeLessThan(900);
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
       }
-      await a.delete(key);
-      await expect(
-        a.getOrCompute(key, () => 'x'.repeat(size), { codec: stringCodecLike }),
-      ).rejects.toThrow();
-      const t0 = Date.now();
-      const r = await b.getOrCompute(key, () => 'small', {
-        codec: stringCodecLike,
-        waitMs: 1000,
-        onWaitTimeout: 'fail',
-      });
-      expect(r).toMatchObject({ outcome: 'computed', reason: 'miss', stored: true });
-      expect(Date.now() - t0).toBeLessThan(900);
-    } finally {
-      await Promise.all(clients.map((c) => c.close()));
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 
   for (const backend of BACKENDS) {
     it(`${backend}: a call joining after every earlier caller aborted gets the value, not their abort`, async () => {
