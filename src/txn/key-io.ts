@@ -82,6 +82,8 @@ export function keyUpdateIO<T>(
         flags: codec.flags,
         ttl,
         cas,
+        // Only on the connection it was read on: a restarted memcached numbers CAS from 1 again.
+        session: snapshot.present ? snapshot.token.session : undefined,
       });
       if (r.outcome === 'stored') {
         return {
