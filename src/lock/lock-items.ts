@@ -1,6 +1,6 @@
 import { RELATIVE_TTL_LIMIT_SECONDS, type Backend } from '../backend/index.js';
 import { ownerSinceRead, tokenOf, type CasToken, type Topology } from '../cluster/index.js';
-import { NodeUnavailableError } from '../errors/index.js';
+import { NodeUnavailableError, UnsupportedOperationError } from '../errors/index.js';
 import { fencingToken, startedSeconds } from './fencing-token.js';
 
 /**
@@ -76,6 +76,17 @@ export class LockItems {
       const read = await this.ours(backend, full, value);
       if (read === undefined) return undefined;
       item = read;
+    }
+    if (item.cas === 0n) {
+      // memcached run with -C has no CAS: every acquisition would get the same token, and
+      // extend and release would be unconditional. Give the item back and refuse.
+      await backend.delete(full, 0n).catch(() => undefined);
+      throw new UnsupportedOperationError(
+        'lock',
+        backend.address,
+        `lock ${JSON.stringify(full)} refused: memcached ${backend.address} has CAS disabled (-C), ` +
+          `so it can neither hand out increasing fencing tokens nor release only its own holder's lock`,
+      );
     }
     let seconds = this.known(backend, item.session);
     if (seconds === undefined) {
