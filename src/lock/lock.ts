@@ -143,6 +143,11 @@ export class Lock {
     });
   }
 
+  /** True once `release()` was called on this handle. @internal */
+  get released(): boolean {
+    return this.state === 'released';
+  }
+
   /** Why the last extension failed, once one has. @internal */
   get lostAs(): 'lost' | 'moved' | undefined {
     return this.state === 'lost' || this.state === 'moved' ? this.state : undefined;

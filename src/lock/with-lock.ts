@@ -53,16 +53,28 @@ export async function holdWhile<R>(
   if (outer?.aborted) onOuter();
   outer?.addEventListener('abort', onOuter, { once: true });
   schedule(extendEveryMs);
-  try {
-    const result = await fn(lock, controller.signal);
-    if (lost !== undefined) throw lost;
-    return result;
-  } finally {
+  /** Stops extending and releases; false only when the node said the lock was no longer this handle's. */
+  const finish = async (): Promise<boolean> => {
     stopped = true;
     cancel?.();
     outer?.removeEventListener('abort', onOuter);
     // Runs after any extension in flight (a lock's writes are serial); a
-    // failure leaves the lock to expire after its TTL.
-    await lock.release().catch(() => false);
+    // failure to reach the node leaves the lock to expire after its TTL.
+    return lock.release().catch(() => true);
+  };
+  let result: R;
+  try {
+    result = await fn(lock, controller.signal);
+  } catch (err) {
+    await finish();
+    throw err;
   }
+  const releasedByFn = lock.released;
+  const released = await finish();
+  if (lost !== undefined) throw lost;
+  // fn ended holding the lock, yet it was no longer this handle's: it expired
+  // and was taken while fn ran (a pause no extension saw), so fn's work may
+  // have overlapped another holder's.
+  if (!released && !releasedByFn) throw new LockLostError(lock.key, 'lost', lock.fencingToken);
+  return result;
 }
