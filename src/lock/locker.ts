@@ -92,7 +92,11 @@ export class Locker {
         if (!this.gate.tryRetry()) throw new RetryBudgetExhaustedError('lock', key, attempt);
         const raw = options.policy.delay({ attempt, previousDelayMs, random: this.random });
         previousDelayMs = Number.isFinite(raw) && raw > 0 ? raw : 0;
-        await sleep(this.clock, Math.min(previousDelayMs, deadline - now), signal);
+        const pause = Math.min(previousDelayMs, deadline - now);
+        // A zero delay still yields to timers and I/O: on the embedded store every
+        // answer comes in a microtask, and the holder's release may be a timer.
+        if (pause > 0) await sleep(this.clock, pause, signal);
+        else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (err) {
       this.observer?.finished(outcomeOf(err, signal), waited());
