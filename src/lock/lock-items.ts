@@ -122,16 +122,19 @@ export class LockItems {
   async rewrite(token: CasToken, value: Buffer, ttl: number): Promise<CasToken | 'lost' | 'moved'> {
     const backend = ownerSinceRead(this.topology, token, 'lock');
     if (backend === undefined) return 'moved';
-    const r = await backend.store({
-      mode: 'replace',
-      key: token.key,
-      value,
-      flags: 0,
-      ttl,
-      cas: token.value,
-      session: token.session,
-    });
-    if (r.outcome !== 'stored') return 'lost';
+    const write = (cas: bigint, session: number | undefined) =>
+      backend.store({ mode: 'replace', key: token.key, value, flags: 0, ttl, cas, session });
+    let r = await write(token.value, token.session);
+    if (r.outcome !== 'stored') {
+      // The token may be stale only because the connection changed (one request
+      // timed out, an idle connection closed) or an extension's answer was lost:
+      // the item is still this handle's while it holds its unique value, which
+      // no other holder ever writes. Then write again with the CAS read now.
+      const read = await this.ours(backend, token.key, value);
+      if (read === undefined) return 'lost';
+      r = await write(read.cas, read.session);
+      if (r.outcome !== 'stored') return 'lost';
+    }
     if (r.cas !== 0n || ttl === EXPIRED_TTL) {
       return tokenOf(r, token.key, backend, token.epoch, this.topology);
     }
