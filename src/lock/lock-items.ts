@@ -1,6 +1,10 @@
-import { RELATIVE_TTL_LIMIT_SECONDS, type Backend } from '../backend/index.js';
+import { RELATIVE_TTL_LIMIT_SECONDS, type Backend, type StoreResult } from '../backend/index.js';
 import { ownerSinceRead, tokenOf, type CasToken, type Topology } from '../cluster/index.js';
-import { NodeUnavailableError, UnsupportedOperationError } from '../errors/index.js';
+import {
+  isIndeterminateWriteError,
+  NodeUnavailableError,
+  UnsupportedOperationError,
+} from '../errors/index.js';
 import { fencingToken, startedSeconds } from './fencing-token.js';
 
 /**
@@ -61,18 +65,26 @@ export class LockItems {
           `never moves to a fallback node (${backend.address} could hand out a smaller fencing token)`,
       );
     }
-    const r = await backend.store({
-      mode: 'add',
-      key: full,
-      value,
-      flags: 0,
-      ttl: serverTtl(ttlMs),
-      cas: 0n,
-    });
+    let r: StoreResult;
+    try {
+      r = await backend.store({
+        mode: 'add',
+        key: full,
+        value,
+        flags: 0,
+        ttl: serverTtl(ttlMs),
+        cas: 0n,
+      });
+    } catch (err) {
+      if (!isIndeterminateWriteError(err)) throw err;
+      // The add may have landed, and then nobody could release it: find out as
+      // for an answer without its CAS (below), by reading the item back.
+      r = { outcome: 'stored', cas: 0n };
+    }
     if (r.outcome !== 'stored') return undefined;
     let item: { readonly cas: bigint; readonly session?: number | undefined } = r;
     if (r.cas === 0n) {
-      // The text protocol answers a write without its CAS: read it back.
+      // The text protocol answers a write without its CAS (and a lost answer has none): read it back.
       const read = await this.ours(backend, full, value);
       if (read === undefined) return undefined;
       item = read;
