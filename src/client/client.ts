@@ -591,6 +591,8 @@ export class Client {
       await this.discovery?.stop();
       await this.updater.close(this.options.drainTimeoutMs);
       await this.computer.close(this.options.drainTimeoutMs);
+      // Locks last: a lock guards work that may still be finishing above.
+      await this.locks.close(this.options.drainTimeoutMs);
       await this.topology.close();
       this.telemetry.close();
     })();

@@ -26,6 +26,10 @@ export interface LockObserver extends LockEvents {
  */
 export class Locker {
   private readonly items: LockItems;
+  /** Locks handed out and perhaps still held: `close()` releases them. */
+  private readonly handedOut = new Set<Lock>();
+  /** Acquisitions under way, which `close()` waits for. */
+  private readonly acquiring = new Set<Promise<unknown>>();
 
   /**
    * @param topology - where lock items live
@@ -50,7 +54,50 @@ export class Locker {
    * @throws {@link RetryBudgetExhaustedError} when the client's retry budget is spent
    * @throws the signal's reason when `signal` aborts
    */
-  async acquire(key: string, full: string, options: ResolvedLockOptions): Promise<Lock> {
+  acquire(key: string, full: string, options: ResolvedLockOptions): Promise<Lock> {
+    const acquisition = this.acquireOnce(key, full, options);
+    const settled = acquisition.then(
+      (lock) => this.remember(lock),
+      () => undefined,
+    );
+    this.acquiring.add(settled);
+    void settled.finally(() => this.acquiring.delete(settled));
+    return acquisition;
+  }
+
+  /**
+   * On the client's `close()`: waits (up to `drainMs`) for acquisitions under
+   * way, then releases every lock still held, so that a graceful shutdown does
+   * not leave the fleet waiting out their TTLs. A `withLock` still running
+   * then finds its lock lost.
+   */
+  async close(drainMs: number): Promise<void> {
+    if (this.acquiring.size > 0) {
+      let cancel: (() => void) | undefined;
+      await Promise.race([
+        Promise.all(this.acquiring),
+        new Promise<void>((resolve) => (cancel = this.clock.setTimer(drainMs, resolve))),
+      ]);
+      cancel?.();
+    }
+    const locks = [...this.handedOut];
+    this.handedOut.clear();
+    await Promise.all(locks.map((lock) => lock.release().catch(() => false)));
+  }
+
+  /** Keeps a lock for `close()`, dropping those no longer held so the set stays small. */
+  private remember(lock: Lock): void {
+    if (this.handedOut.size >= 64) {
+      for (const known of this.handedOut) if (!known.held) this.handedOut.delete(known);
+    }
+    this.handedOut.add(lock);
+  }
+
+  private async acquireOnce(
+    key: string,
+    full: string,
+    options: ResolvedLockOptions,
+  ): Promise<Lock> {
     const { signal } = options;
     const started = this.clock.now();
     const waited = (): number => this.clock.now() - started;
