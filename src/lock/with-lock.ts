@@ -34,11 +34,27 @@ export async function holdWhile<R>(
   const schedule = (ms: number): void => {
     cancel = clock.setTimer(ms, () => void extend());
   };
+  // fn is told when the lock's own deadline passes with no extension having
+  // reached the node, not only when a hung extension times out later: by then
+  // another holder may have it.
+  let cancelExpiry: (() => void) | undefined;
+  const watchExpiry = (): void => {
+    cancelExpiry?.();
+    cancelExpiry = clock.setTimer(Math.max(0, lock.deadline - clock.now()), () => {
+      cancelExpiry = undefined;
+      if (stopped || lost !== undefined) return;
+      if (lock.deadline <= clock.now()) lose('unreachable');
+      else watchExpiry();
+    });
+  };
   const extend = async (): Promise<void> => {
     try {
       const extended = await lock.extend();
       if (stopped) return;
-      if (extended) schedule(extendEveryMs);
+      if (extended) {
+        watchExpiry();
+        schedule(extendEveryMs);
+      }
       // Not extended and not lost: fn released the lock itself, nothing more to do.
       else if (lock.lostAs !== undefined) lose(lock.lostAs);
     } catch (err) {
@@ -53,10 +69,12 @@ export async function holdWhile<R>(
   if (outer?.aborted) onOuter();
   outer?.addEventListener('abort', onOuter, { once: true });
   schedule(extendEveryMs);
+  watchExpiry();
   /** Stops extending and releases; false only when the node said the lock was no longer this handle's. */
   const finish = async (): Promise<boolean> => {
     stopped = true;
     cancel?.();
+    cancelExpiry?.();
     outer?.removeEventListener('abort', onOuter);
     // Runs after any extension in flight (a lock's writes are serial); a
     // failure to reach the node leaves the lock to expire after its TTL.
