@@ -95,7 +95,7 @@ export class RetryBudget implements RetryGate {
     return true;
   }
 
-  /** Retries the budget would allow now (for telemetry and tests). */
+  /** Retries the budget would allow now. */
   available(): number {
     this.advance();
     return Math.max(0, Math.floor(this.floor + this.ratio * this.requestSum - this.retrySum));

@@ -82,7 +82,6 @@ export class Batch<T> {
    * @param gate - the client's retry budget, asked before each retry (none: unlimited)
    * @param observer - told what the batch does
    * @param onStall - called once if an asynchronous `fn` holds the batch longer than {@link STALL_MS}
-   * @param onDone - called once every call has settled
    */
   constructor(
     private readonly io: UpdateIO<T>,
@@ -91,7 +90,6 @@ export class Batch<T> {
     private readonly gate: RetryGate | undefined = undefined,
     private readonly observer?: BatchObserver,
     private onStall?: () => void,
-    private readonly onDone?: () => void,
   ) {
     for (const call of calls) {
       const signal = call.signal;
@@ -114,12 +112,8 @@ export class Batch<T> {
 
   /** Runs until every call in the batch has settled. Never rejects. */
   private async run(): Promise<void> {
-    if (this.live.size === 0) {
-      // Every call had settled already (signals aborted before it began); the
-      // owner is told after construction, as for every other batch.
-      if (this.onDone) queueMicrotask(this.onDone);
-      return;
-    }
+    // Every call may have settled already (signals aborted before it began).
+    if (this.live.size === 0) return;
     this.observer?.started(this.live.size);
     try {
       // Most updates win their first attempt, so it runs directly: p-retry's
@@ -147,7 +141,6 @@ export class Batch<T> {
       }
     } finally {
       for (const cleanup of this.cleanups) cleanup();
-      this.onDone?.();
     }
   }
 
