@@ -2,30 +2,16 @@
 // item behind, held by nobody, until its TTL (it did: the acquisition's follow-up
 // requests and withLock's release failed with ClientClosedError and were
 // swallowed; close() drained update() calls, not locks). Found by review.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient, type Client, type Protocol } from '../../../src/index.js';
-import { MemcachedNode } from '../../helpers/memcached-node.js';
+import { useNodeClients } from '../../helpers/use-node-clients.js';
 
-let node: MemcachedNode;
-beforeAll(async () => {
-  node = await MemcachedNode.start();
-});
-afterAll(async () => {
-  await node.stop();
-});
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-const open = (protocol: Protocol): Client => {
-  const c = createClient({ servers: [node.address], protocol });
-  clients.push(c);
-  return c;
-};
+const local = useNodeClients();
+const open = (protocol: Protocol): Client => local.open({ protocol });
 
 describe.each(['meta', 'binary', 'text'] as const)('over %s', (protocol) => {
   it('close() while withLock runs: the lock is released, not left until its TTL', async () => {
-    const a = createClient({ servers: [node.address], protocol });
+    const a = createClient({ servers: [local.node.address], protocol });
     const b = open(protocol);
     const key = `wl-close-${protocol}`;
     let started!: () => void;
@@ -48,7 +34,7 @@ describe.each(['meta', 'binary', 'text'] as const)('over %s', (protocol) => {
   });
 
   it('close() right after lock(): the lock is either handed out or not left behind', async () => {
-    const a = createClient({ servers: [node.address], protocol });
+    const a = createClient({ servers: [local.node.address], protocol });
     const b = open(protocol);
     const key = `lock-close-${protocol}`;
     const got = a.lock(key, { ttlMs: 60_000 }).catch((e: unknown) => e as Error);

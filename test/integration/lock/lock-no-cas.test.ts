@@ -1,30 +1,11 @@
 // memcached run with -C (CAS disabled) answers every CAS as 0: locks must be refused
 // (tokens could not increase, extend/release would be unconditional). Found by review.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createClient,
-  UnsupportedOperationError,
-  type Client,
-  type Protocol,
-} from '../../../src/index.js';
-import { MemcachedNode } from '../../helpers/memcached-node.js';
+import { describe, expect, it } from 'vitest';
+import { UnsupportedOperationError, type Client, type Protocol } from '../../../src/index.js';
+import { useNodeClients } from '../../helpers/use-node-clients.js';
 
-let node: MemcachedNode;
-beforeAll(async () => {
-  node = await MemcachedNode.start({ args: ['-C'] });
-});
-afterAll(async () => {
-  await node.stop();
-});
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-const open = (protocol: Protocol): Client => {
-  const c = createClient({ servers: [node.address], protocol });
-  clients.push(c);
-  return c;
-};
+const local = useNodeClients({ args: ['-C'] });
+const open = (protocol: Protocol): Client => local.open({ protocol });
 
 describe.each(['meta', 'binary', 'text'] as const)('memcached -C over %s', (protocol) => {
   it('refuses locks with UnsupportedOperationError and leaves no lock item behind', async () => {

@@ -3,33 +3,18 @@
 // make a lock held on that node unextendable and unreleasable while the
 // item is still this holder's (withLock reported LockLostError and the lock
 // blocked everyone until its TTL). Found by review.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, LockLostError, type Client, type Protocol } from '../../../src/index.js';
-import { MemcachedNode } from '../../helpers/memcached-node.js';
+import { describe, expect, it } from 'vitest';
+import { LockLostError, type Client, type Protocol } from '../../../src/index.js';
+import { useNodeClients } from '../../helpers/use-node-clients.js';
 
-let node: MemcachedNode;
-beforeAll(async () => {
-  node = await MemcachedNode.start();
-});
-afterAll(async () => {
-  await node.stop();
-});
-const clients: Client[] = [];
-afterEach(async () => {
-  node.resume();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-const open = (protocol: Protocol): Client => {
-  const c = createClient({ servers: [node.address], protocol, timeoutMs: 200 });
-  clients.push(c);
-  return c;
-};
+const local = useNodeClients({}, { timeoutMs: 200 });
+const open = (protocol: Protocol): Client => local.open({ protocol });
 
 /** One request times out (the server stalls for a moment): the client drops the connection. */
 async function hiccup(c: Client): Promise<void> {
-  await node.pause();
+  await local.node.pause();
   await c.get('anything').catch(() => undefined);
-  node.resume();
+  local.node.resume();
 }
 
 describe.each(['meta', 'binary', 'text'] as const)('over %s', (protocol) => {

@@ -1,25 +1,11 @@
 // A CAS read before a memcached restart must not be honoured after it by update()
 // (fenced or not): the write carries the session (connection) it was read in. Found by review.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type Protocol } from '../../../src/index.js';
-import { MemcachedNode } from '../../helpers/memcached-node.js';
+import { describe, expect, it } from 'vitest';
+import { type Client, type Protocol } from '../../../src/index.js';
+import { useNodeClients } from '../../helpers/use-node-clients.js';
 
-let node: MemcachedNode;
-beforeAll(async () => {
-  node = await MemcachedNode.start();
-});
-afterAll(async () => {
-  await node.stop();
-});
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-const open = (protocol: Protocol): Client => {
-  const c = createClient({ servers: [node.address], protocol });
-  clients.push(c);
-  return c;
-};
+const local = useNodeClients();
+const open = (protocol: Protocol): Client => local.open({ protocol });
 
 /** Writes filler items until the node's CAS counter is `target - 1`. */
 async function bringCasTo(c: Client, target: bigint): Promise<void> {
@@ -35,7 +21,7 @@ async function bringCasTo(c: Client, target: bigint): Promise<void> {
 
 describe.each(['meta', 'binary', 'text'] as const)('over %s', (protocol) => {
   it("a paused holder's fenced update, read before the data node restarted, is refused over a newer holder's fenced value", async () => {
-    await node.restart(); // a fresh CAS counter, and a later start time than the last life
+    await local.node.restart(); // a fresh CAS counter, and a later start time than the last life
     await new Promise((r) => setTimeout(r, 1100)); // the next life starts in a later second
     const a = open(protocol);
     const lockA = await a.lock('L', { ttlMs: 30_000 });
@@ -59,7 +45,7 @@ describe.each(['meta', 'binary', 'text'] as const)('over %s', (protocol) => {
     );
     await ran;
 
-    await node.restart(); // the node's CAS numbers start again at 1; its data is gone
+    await local.node.restart(); // the node's CAS numbers start again at 1; its data is gone
     const b = open(protocol);
     const lockB = await b.lock('L', { waitMs: 0 });
     expect(lockB.fencingToken).toBeGreaterThan(lockA.fencingToken);
@@ -78,7 +64,7 @@ describe.each(['meta', 'binary', 'text'] as const)('over %s', (protocol) => {
   }, 20_000);
 
   it('a plain update() whose read came before a restart is not applied over a value written after it', async () => {
-    await node.restart();
+    await local.node.restart();
     const a = open(protocol);
     for (let i = 0; i < 20; i++) await a.set('filler', i); // other traffic
     await a.set('n', 100);
@@ -97,7 +83,7 @@ describe.each(['meta', 'binary', 'text'] as const)('over %s', (protocol) => {
       { deadlineMs: 15_000 },
     );
     await ran;
-    await node.restart();
+    await local.node.restart();
     const b = open(protocol);
     await bringCasTo(b, casRead);
     await b.set('n', 5); // a new value, same CAS number as A's read
