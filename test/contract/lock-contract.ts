@@ -80,12 +80,14 @@ export function describeLockContract(
     });
 
     it('extend keeps the lock past its first TTL', async () => {
-      const lock = await clients.client.lock('long', { ttlMs: 1000 });
+      const lock = await clients.client.lock('long', { ttlMs: 2000 });
       const before = lock.expiresAt;
-      // Extended every 400 ms for 2.4 s: well past the first TTL (1 s; 2 s on the server).
+      // Extended every 500 ms for 3 s: past the first TTL (2 s; 3 s on the server, whose clock
+      // ticks in whole seconds, so at least 2 s), with 1.5 s to spare for a loaded machine's
+      // late timers (a 1 s TTL extended every 400 ms failed once in a full CI run).
       for (let i = 0; i < 6; i++) {
-        await sleep(400);
-        expect(await lock.extend(1000)).toBe(true);
+        await sleep(500);
+        expect(await lock.extend(2000)).toBe(true);
       }
       expect(lock.expiresAt).toBeGreaterThan(before);
       await expect(clients.other.lock('long', { waitMs: 0 })).rejects.toBeInstanceOf(
