@@ -46,6 +46,9 @@ export class LockItems {
   >();
 
   /** @param topology - where lock items live */
+  /** Holder values whose acquiring add had its answer lost: a later "exists" may be theirs. */
+  private readonly uncertain = new WeakSet<Buffer>();
+
   constructor(private readonly topology: Topology) {}
 
   /**
@@ -79,8 +82,12 @@ export class LockItems {
       if (!isIndeterminateWriteError(err)) throw err;
       // The add may have landed, and then nobody could release it: find out as
       // for an answer without its CAS (below), by reading the item back.
+      this.uncertain.add(value);
       r = { outcome: 'stored', cas: 0n };
     }
+    // After a lost answer the read back may have come before the add itself
+    // (on another connection): an item found later may still be this one's.
+    if (r.outcome !== 'stored' && this.uncertain.has(value)) r = { outcome: 'stored', cas: 0n };
     if (r.outcome !== 'stored') return undefined;
     let item: { readonly cas: bigint; readonly session?: number | undefined } = r;
     if (r.cas === 0n) {

@@ -248,10 +248,12 @@ export function describeComputeContract(
     });
 
     it('within staleSeconds of expiry one caller recomputes early while the others get the value', async () => {
-      await clients.client.getOrCompute('k', () => 'v1', { ttlSeconds: 5 });
-      // memcached's clock ticks each second: 3.2 s leaves 1-2 s of the 5, inside a 3 s window.
+      await clients.client.getOrCompute('k', () => 'v1', { ttlSeconds: 10 });
+      // memcached's clock ticks each second: 3.2 s leaves 6-7 s of the 10, inside an 8 s window,
+      // with seconds to spare before expiry for a loaded machine's late timers (a 5 s TTL with
+      // a 3 s window expired once in a full CI run).
       await sleep(3200);
-      const options = { ttlSeconds: 5, staleSeconds: 3 };
+      const options = { ttlSeconds: 10, staleSeconds: 8 };
       const gate = deferred<void>();
       let started = false;
       const early = clients.client.getOrCompute(

@@ -45,7 +45,11 @@ describe('discovery under update() traffic from 2 OS processes', () => {
     endpoint.serve(1, listed([a, b, c]));
     const args = [worker, `discovery=${endpoint.address}`, String(KEYS), '6000ms', '4'];
     const workers = Array.from({ length: 2 }, () =>
-      run(process.execPath, ['--import', 'tsx', ...args], { timeout: 60_000 }),
+      run(process.execPath, ['--import', 'tsx', ...args], {
+        timeout: 60_000,
+        // Each worker prints every attempt count and latency: past the 1 MiB default on a fast run.
+        maxBuffer: 64 * 1024 * 1024,
+      }),
     );
     // Both workers have asked the endpoint and traffic has reached the nodes.
     await vi.waitFor(
