@@ -10,7 +10,7 @@ import {
   RetryBudgetExhaustedError,
   RetryExhaustedError,
 } from '../errors/index.js';
-import { isAbort, isRemove, type Abort, type Remove, type UpdateOutcome } from './update-result.js';
+import { isAbort, isRemove, type Abort, type Remove, type UpdateResult } from './update-result.js';
 import type { UpdateCall } from './updater.js';
 import type { Snapshot, UpdateIO, WriteOutcome } from './key-io.js';
 
@@ -59,18 +59,23 @@ type Next<T> = T | Remove | Abort<unknown>;
  * its `fn` computed is written. A read in flight is not cut short (it answers
  * within `timeoutMs`, then the deadline is checked); once its write is sent, a
  * call settles with the write's answer.
+ *
+ * What an attempt decided for each call is kept on the call itself
+ * ({@link UpdateCall.step}), not in per-attempt arrays and closures: the
+ * uncontended `update()` is a batch of one, and it is the path that must cost
+ * little more than a `gets` and a `cas`.
  */
 export class Batch<T> {
-  private readonly live = new Set<UpdateCall<T>>();
+  /** The calls, in arrival order; those not yet settled are the live ones. */
+  private readonly calls: ReadonlyArray<UpdateCall<T>>;
   /** Made when a backoff sleep needs waking: most batches never sleep. */
   private wake: AbortController | undefined;
-  private readonly cleanups: Array<() => void> = [];
+  /** Removes the abort listeners (made only when a call has a signal). */
+  private cleanups: Array<() => void> | undefined;
   /** The call whose asynchronous `fn` is being awaited, and how to stop waiting. */
   private waiting: { readonly call: UpdateCall<T>; readonly release: () => void } | undefined;
-  /** Calls whose change is in the write in flight: their settling waits for its answer. */
-  private writing: ReadonlyArray<{ readonly call: UpdateCall<T> }> | undefined;
-  /** Settlements that came while their call's write was on the wire (made when needed). */
-  private held: Map<UpdateCall<T>, () => void> | undefined;
+  /** Whether a write is on the wire (its calls are marked {@link UpdateCall.writing}). */
+  private writing = false;
   private closing = false;
   /** The last conflict, the cause of a {@link RetryExhaustedError}. */
   private lastConflict: CasConflictError | undefined;
@@ -91,18 +96,17 @@ export class Batch<T> {
     private readonly observer?: BatchObserver,
     private onStall?: () => void,
   ) {
+    this.calls = calls;
     for (const call of calls) {
       const signal = call.signal;
-      if (signal?.aborted) {
+      if (signal === undefined || call.settled) continue;
+      if (signal.aborted) {
         call.reject(signal.reason);
         continue;
       }
-      this.live.add(call);
-      if (signal) {
-        const onAbort = (): void => this.settle(call, () => call.reject(signal.reason));
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.cleanups.push(() => signal.removeEventListener('abort', onAbort));
-      }
+      const onAbort = (): void => this.reject(call, signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      (this.cleanups ??= []).push(() => signal.removeEventListener('abort', onAbort));
     }
     this.done = this.run();
   }
@@ -113,8 +117,9 @@ export class Batch<T> {
   /** Runs until every call in the batch has settled. Never rejects. */
   private async run(): Promise<void> {
     // Every call may have settled already (signals aborted before it began).
-    if (this.live.size === 0) return;
-    this.observer?.started(this.live.size);
+    const size = this.liveCount();
+    if (size === 0) return;
+    this.observer?.started(size);
     try {
       // Most updates win their first attempt, so it runs directly: p-retry's
       // own setup cost a quarter of an uncontended update.
@@ -122,25 +127,25 @@ export class Batch<T> {
         await this.attempt(1);
         return;
       } catch (err) {
-        if (!isCasConflictError(err) || this.live.size === 0) throw err;
+        if (!isCasConflictError(err) || this.first() === undefined) throw err;
         await this.backoff(err, 1);
       }
-      if (this.live.size === 0) return;
+      if (this.first() === undefined) return;
       await pRetry((n) => this.retry(n + 1), {
         // The budget is expire()'s alone; p-retry only repeats.
         retries: Number.POSITIVE_INFINITY,
         minTimeout: 0,
         maxTimeout: 0,
         onFailedAttempt: (context) => this.backoff(context.error, context.attemptNumber + 1),
-        shouldRetry: ({ error }) => isCasConflictError(error) && this.live.size > 0,
+        shouldRetry: ({ error }) => isCasConflictError(error) && this.first() !== undefined,
       });
     } catch (err) {
       const thrown = err instanceof Passthrough ? err.thrown : err;
-      for (const call of [...this.live]) {
-        this.settle(call, () => call.reject(this.finalError(call, thrown)));
+      for (const call of this.calls) {
+        if (!call.settled) this.reject(call, this.finalError(call, thrown));
       }
     } finally {
-      for (const cleanup of this.cleanups) cleanup();
+      if (this.cleanups !== undefined) for (const cleanup of this.cleanups) cleanup();
     }
   }
 
@@ -155,7 +160,7 @@ export class Batch<T> {
 
   /** Gives up on every call still waiting (the client's drain timeout passed). */
   abandon(error: Error): void {
-    for (const call of [...this.live]) this.settle(call, () => call.reject(error));
+    for (const call of this.calls) this.reject(call, error);
   }
 
   /** One attempt under p-retry: anything but a conflict stops the loop, unchanged. */
@@ -173,7 +178,7 @@ export class Batch<T> {
    */
   private async attempt(attempt: number): Promise<void> {
     for (;;) {
-      if (this.live.size === 0) return;
+      if (this.first() === undefined) return;
       let snapshot: Snapshot<T>;
       try {
         snapshot = await this.io.read();
@@ -185,26 +190,23 @@ export class Batch<T> {
       let present = snapshot.present;
       let current = snapshot.value;
       let bytes: Buffer | undefined;
-      const applied: Array<{ call: UpdateCall<T>; outcome: UpdateOutcome; value: T | undefined }> =
-        [];
       // Decisions made on a value earlier functions produced but not yet written
       // stand only if that write lands; on a conflict those calls run again.
-      const deferred: Array<{ call: UpdateCall<T>; settle: () => void }> = [];
-      const decide = (call: UpdateCall<T>, settle: () => void): void => {
-        if (applied.length === 0) this.settle(call, settle);
-        else deferred.push({ call, settle });
-      };
+      let applied = 0;
+      for (const call of this.calls) {
+        call.step = undefined;
+        call.deferred = undefined;
+      }
 
-      const ran: Array<UpdateCall<T>> = [];
-      for (const call of [...this.live]) {
-        if (!this.live.has(call)) continue;
+      for (const call of this.calls) {
+        if (call.settled) continue;
         // A call whose time ran out while others' functions ran does not start its own.
         if (now >= call.deadline) {
-          this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
+          this.reject(call, this.finalError(call, undefined, 'deadline'));
           continue;
         }
         call.attempts++;
-        ran.push(call);
+        call.step = RAN;
         let next: Next<T> | typeof DROPPED;
         try {
           const out = this.apply(call, current);
@@ -215,21 +217,25 @@ export class Batch<T> {
             next = out;
           }
         } catch (err) {
-          decide(call, () => call.reject(err, true));
+          this.decide(call, applied, undefined, err);
           continue;
         }
-        if (next === DROPPED || !this.live.has(call)) continue;
+        if (next === DROPPED || call.settled) continue;
         if (isAbort(next)) {
-          const seen = current;
-          const cas = applied.length === 0 && present ? snapshot.token : undefined;
-          const result = next.result;
-          decide(call, () =>
-            call.resolve({ outcome: 'aborted', value: seen, cas, attempts: call.attempts, result }),
-          );
+          const cas = applied === 0 && present ? snapshot.token : undefined;
+          const result: UpdateResult<T> = {
+            outcome: 'aborted',
+            value: current,
+            cas,
+            attempts: call.attempts,
+            result: next.result,
+          };
+          this.decide(call, applied, result, undefined);
           continue;
         }
         if (isRemove(next)) {
-          applied.push({ call, outcome: 'removed', value: undefined });
+          call.step = REMOVED;
+          applied++;
           present = false;
           current = undefined;
           bytes = undefined;
@@ -239,26 +245,29 @@ export class Batch<T> {
         try {
           encoded = this.io.encode(next);
         } catch (err) {
-          decide(call, () => call.reject(err, true));
+          this.decide(call, applied, undefined, err);
           continue;
         }
-        applied.push({ call, outcome: present ? 'updated' : 'created', value: next });
+        call.step = present ? UPDATED : CREATED;
+        call.stepValue = next;
+        applied++;
         present = true;
         current = next;
         bytes = encoded;
       }
-      if (applied.length === 0) return;
+      if (applied === 0) return;
       // A call whose time ran out (or that was aborted) after its fn ran must
       // not be written: the others are applied again to a fresh read.
       // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
       this.expire(false);
-      if (applied.some((a) => !this.live.has(a.call))) {
+      if (this.calls.some(leftAfterApplying)) {
         // Not a new attempt: the same one, without the calls that left.
-        for (const call of ran) call.attempts--;
+        for (const call of this.calls) if (call.step !== undefined) call.attempts--;
         continue;
       }
 
-      this.writing = applied;
+      this.writing = true;
+      for (const call of this.calls) if (isApplied(call.step)) call.writing = true;
       let outcome: WriteOutcome | undefined;
       let failure: unknown;
       try {
@@ -266,26 +275,43 @@ export class Batch<T> {
       } catch (err) {
         failure = err;
       }
-      const written = this.afterWrite(outcome, failure, applied, attempt);
-      for (const { call, outcome, value } of applied) {
-        const attempts = call.attempts;
-        this.settle(call, () =>
-          call.resolve(
-            outcome === 'removed'
-              ? { outcome, value: undefined, cas: undefined, attempts }
-              : {
-                  outcome: outcome as 'created' | 'updated',
-                  value: value as T,
-                  cas: written,
-                  attempts,
-                },
-          ),
-        );
+      const written = this.afterWrite(outcome, failure, attempt);
+      for (const call of this.calls) {
+        const step = call.step;
+        if (isApplied(step)) {
+          const attempts = call.attempts;
+          const value = call.stepValue as T;
+          call.stepValue = undefined;
+          this.resolve(
+            call,
+            step === REMOVED
+              ? { outcome: 'removed', value: undefined, cas: undefined, attempts }
+              : { outcome: step, value, cas: written, attempts },
+          );
+        } else if (call.deferred !== undefined) {
+          const deferred = call.deferred;
+          call.deferred = undefined;
+          this.settle(call, deferred);
+        }
       }
-      for (const d of deferred) this.settle(d.call, d.settle);
-
       return;
     }
+  }
+
+  /**
+   * A call's own decision in this attempt (its `fn` threw, or it aborted):
+   * final at once when nothing before it changed the value read, otherwise
+   * kept until the write of those earlier changes lands.
+   */
+  private decide(
+    call: UpdateCall<T>,
+    applied: number,
+    result: UpdateResult<T> | undefined,
+    error: unknown,
+  ): void {
+    const settlement: Settlement<T> = result !== undefined ? { result } : { error, fromFn: true };
+    if (applied === 0) this.settle(call, settlement);
+    else call.deferred = settlement;
   }
 
   /** Runs a call's `fn`; an asynchronous one is awaited only while the call is live. */
@@ -312,7 +338,7 @@ export class Batch<T> {
       const arm = (): void => {
         // Every call in the batch keeps its own deadline while this one's fn runs.
         let earliest = Infinity;
-        for (const c of this.live) earliest = Math.min(earliest, c.deadline);
+        for (const c of this.calls) if (!c.settled) earliest = Math.min(earliest, c.deadline);
         const stallAt = this.onStall ? started + STALL_MS : Infinity;
         const at = Math.min(earliest, stallAt);
         if (at === Infinity) return;
@@ -341,43 +367,43 @@ export class Batch<T> {
   private afterWrite(
     written: WriteOutcome | undefined,
     failure: unknown,
-    applied: ReadonlyArray<{ call: UpdateCall<T> }>,
     attempt: number,
   ): CasToken | undefined {
-    this.writing = undefined;
-    const held = this.held;
-    this.held = undefined;
+    this.writing = false;
+    for (const call of this.calls) call.writing = false;
     if (written?.kind === 'stored') return written.cas;
-    if (failure !== undefined && isIndeterminateWriteError(failure)) {
-      // The write may have landed: only calls whose fn may safely run again go on.
-      for (const a of applied) {
-        a.call.lostWrite = failure as Error;
-        if (!a.call.idempotent) this.settle(a.call, () => a.call.reject(failure));
+    const lost = failure !== undefined && isIndeterminateWriteError(failure);
+    for (const call of this.calls) {
+      if (!isApplied(call.step)) continue;
+      if (lost) {
+        // The write may have landed: only calls whose fn may safely run again go on.
+        call.lostWrite = failure as Error;
+        if (!call.idempotent) this.reject(call, failure);
       }
+      // Not written: a call that was aborted or timed out meanwhile settles as it asked.
+      const held = call.held;
+      call.held = undefined;
+      if (held !== undefined) this.settle(call, held);
     }
-    // Not written: a call that was aborted or timed out meanwhile settles as it asked.
-    for (const [call, action] of held ?? []) this.settle(call, action);
-    if (failure !== undefined && !isIndeterminateWriteError(failure))
-      throw new Passthrough(failure);
-    if (failure !== undefined) {
-      throw new CasConflictError(this.io.key, 'indeterminate', attempt, { cause: failure });
-    }
+    if (failure !== undefined && !lost) throw new Passthrough(failure);
+    if (lost) throw new CasConflictError(this.io.key, 'indeterminate', attempt, { cause: failure });
     throw new CasConflictError(this.io.key, (written as { kind: 'cas' }).kind, attempt);
   }
 
   /** After conflict `error` on `attempt`: drops exhausted calls, then sleeps as the policy says. */
   private async backoff(error: Error, attempt: number): Promise<void> {
-    this.lastConflict = error as CasConflictError;
+    const conflict = error as CasConflictError;
+    this.lastConflict = conflict;
     this.expire(true);
-    const head = this.live.values().next().value;
+    const head = this.first();
     if (head === undefined) return;
     if (this.gate !== undefined && !this.gate.tryRetry()) {
       // The client's retry budget is spent: fail fast rather than add load to a contended node.
-      for (const call of [...this.live]) {
-        this.settle(call, () =>
-          call.reject(
-            new RetryBudgetExhaustedError('update', this.io.key, call.attempts, { cause: error }),
-          ),
+      for (const call of this.calls) {
+        if (call.settled) continue;
+        this.reject(
+          call,
+          new RetryBudgetExhaustedError('update', this.io.key, call.attempts, { cause: error }),
         );
       }
       return;
@@ -388,15 +414,15 @@ export class Batch<T> {
       random: head.retry.random,
     });
     const delay = Number.isFinite(raw) && raw > 0 ? raw : 0;
-    const conflict = error as CasConflictError;
-    this.lastConflict = conflict;
     this.observer?.backedOff(delay);
-    for (const call of this.live) {
+    const now = this.clock.now();
+    let untilDeadline = Infinity;
+    for (const call of this.calls) {
+      if (call.settled) continue;
       call.previousDelayMs = delay;
       call.onConflict(attempt, conflict.kind, delay);
+      untilDeadline = Math.min(untilDeadline, call.deadline - now);
     }
-    const now = this.clock.now();
-    const untilDeadline = Math.min(...[...this.live].map((c) => c.deadline - now));
     this.wake ??= new AbortController();
     if (!this.closing) await sleep(this.clock, Math.min(delay, untilDeadline), this.wake.signal);
     this.expire(true);
@@ -404,20 +430,20 @@ export class Batch<T> {
 
   /** Rejects the calls whose time (and, after a conflict, attempts) ran out, or that closing stops. */
   private expire(afterConflict: boolean, now = this.clock.now()): void {
-    for (const call of [...this.live]) {
+    for (const call of this.calls) {
+      if (call.settled) continue;
       if (afterConflict && this.closing) {
-        this.settle(call, () =>
-          call.reject(
-            new ClientClosedError(
-              'update',
-              `update of ${JSON.stringify(this.io.key)} lost a race and was not retried`,
-            ),
+        this.reject(
+          call,
+          new ClientClosedError(
+            'update',
+            `update of ${JSON.stringify(this.io.key)} lost a race and was not retried`,
           ),
         );
       } else if (now >= call.deadline) {
-        this.settle(call, () => call.reject(this.finalError(call, undefined, 'deadline')));
+        this.reject(call, this.finalError(call, undefined, 'deadline'));
       } else if (afterConflict && call.attempts >= call.retry.maxAttempts) {
-        this.settle(call, () => call.reject(this.finalError(call, undefined, 'attempts')));
+        this.reject(call, this.finalError(call, undefined, 'attempts'));
       }
     }
   }
@@ -438,19 +464,59 @@ export class Batch<T> {
     );
   }
 
-  private settle(call: UpdateCall<T>, action: () => void): void {
-    if (!this.live.has(call)) return;
-    if (this.writing?.some((a) => a.call === call)) {
+  /** The first call not yet settled (undefined: the batch is done). */
+  private first(): UpdateCall<T> | undefined {
+    for (const call of this.calls) if (!call.settled) return call;
+    return undefined;
+  }
+
+  private liveCount(): number {
+    let n = 0;
+    for (const call of this.calls) if (!call.settled) n++;
+    return n;
+  }
+
+  private resolve(call: UpdateCall<T>, result: UpdateResult<T>): void {
+    this.settle(call, { result });
+  }
+
+  private reject(call: UpdateCall<T>, error: unknown): void {
+    this.settle(call, { error, fromFn: false });
+  }
+
+  private settle(call: UpdateCall<T>, how: Settlement<T>): void {
+    if (call.settled) return;
+    if (this.writing && call.writing) {
       // Its change is on the wire: it settles with the write's answer.
-      this.held ??= new Map();
-      if (!this.held.has(call)) this.held.set(call, action);
+      call.held ??= how;
       return;
     }
-    this.live.delete(call);
-    action();
+    if (how.result !== undefined) call.resolve(how.result);
+    else call.reject(how.error, how.fromFn);
     if (this.waiting?.call === call) this.waiting.release();
-    if (this.live.size === 0) this.wake?.abort();
+    if (this.wake !== undefined && this.first() === undefined) this.wake.abort();
   }
+}
+
+/** How a call settles: with a result, or with an error (`fromFn`: the caller's own). */
+export type Settlement<T> =
+  | { readonly result: UpdateResult<T>; readonly error?: undefined; readonly fromFn?: undefined }
+  | { readonly result?: undefined; readonly error: unknown; readonly fromFn: boolean };
+
+/** What an attempt did with a call: its `fn` ran (and threw or aborted), or its change is applied. */
+export type Step = typeof RAN | typeof REMOVED | typeof UPDATED | typeof CREATED;
+const RAN = 'ran';
+const REMOVED = 'removed';
+const UPDATED = 'updated';
+const CREATED = 'created';
+
+function isApplied(step: Step | undefined): step is 'removed' | 'updated' | 'created' {
+  return step !== undefined && step !== RAN;
+}
+
+/** A call whose change was applied in this attempt, then settled (timed out, aborted). */
+function leftAfterApplying<T>(call: UpdateCall<T>): boolean {
+  return call.settled && isApplied(call.step);
 }
 
 function isPromiseLike<V>(value: V | PromiseLike<V>): value is PromiseLike<V> {

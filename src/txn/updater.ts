@@ -2,7 +2,7 @@ import type { RetryGate } from '../backoff/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Codec } from '../codec/index.js';
 import { ClientClosedError, type ConflictKind } from '../errors/index.js';
-import { Batch, type BatchObserver } from './batch.js';
+import { Batch, type BatchObserver, type Settlement, type Step } from './batch.js';
 import { Combiner } from './combiner.js';
 import type { UpdateIO } from './key-io.js';
 import {
@@ -46,6 +46,8 @@ export class Updater {
   private abandoned = false;
   private readonly codecIds = new WeakMap<Codec<unknown>, number>();
   private nextCodecId = 1;
+  private lastCodec: Codec<unknown> | undefined;
+  private lastCodecId = 0;
   private closing = false;
 
   /**
@@ -105,8 +107,7 @@ export class Updater {
       );
       this.link(call as UpdateCall<unknown>);
       if (options.combine ?? this.combineByDefault) {
-        const group = `${this.codecId(codec as Codec<unknown>)}|${ttl}|${fullKey}`;
-        this.combiner.submit(group, io, call);
+        this.combiner.submit(this.group(fullKey, codec as Codec<unknown>, ttl), io, call);
       } else {
         void this.runBatch(io, [call]);
       }
@@ -197,13 +198,20 @@ export class Updater {
     return batch.done;
   }
 
-  private codecId(codec: Codec<unknown>): number {
-    let id = this.codecIds.get(codec);
+  /**
+   * The combining group of a call: key, codec and TTL. Keys have no spaces, so
+   * the usual case (the first codec seen, no TTL) is the key itself, with no
+   * string to build.
+   */
+  private group(fullKey: string, codec: Codec<unknown>, ttl: number): string {
+    let id = codec === this.lastCodec ? this.lastCodecId : this.codecIds.get(codec);
     if (id === undefined) {
       id = this.nextCodecId++;
       this.codecIds.set(codec, id);
     }
-    return id;
+    this.lastCodec = codec;
+    this.lastCodecId = id;
+    return id === 1 && ttl === 0 ? fullKey : `${id} ${ttl} ${fullKey}`;
   }
 }
 
@@ -242,6 +250,16 @@ export class UpdateCall<T> {
    * rejects with this error: that write may have been applied.
    */
   lostWrite: Error | undefined;
+  /** What the current attempt did with it (see {@link Batch}). */
+  step: Step | undefined;
+  /** The value its `fn` returned in the current attempt, once applied. */
+  stepValue: unknown;
+  /** Its settlement in this attempt, kept until the write of earlier calls' changes lands. */
+  deferred: Settlement<T> | undefined;
+  /** Whether its change is in the write on the wire. */
+  writing = false;
+  /** A settlement that came while its write was on the wire (applied once the answer is in). */
+  held: Settlement<T> | undefined;
   /** Undoes whatever watches the call while it waits in a queue. */
   unwatch: (() => void) | undefined;
   /** The batch running it, once one does (for the updater's `close()`). */
