@@ -36,7 +36,8 @@ export interface ClusterOptions {
    * `'fail'`: keys never move; a down node's keys fail fast with
    * {@link NodeUnavailableError} (for state). `'rehash'`: they go to the next
    * node on the ring while it is down, and it is flushed before it is used
-   * again so its old values never resurface (for cache-like data).
+   * again so its old values never resurface (for cache-like data); so is a
+   * node that joins at run time (`addServer`, or discovery after its first list).
    * @defaultValue 'fail'
    */
   readonly onNodeDown?: NodeDownPolicy;

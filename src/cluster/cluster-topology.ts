@@ -52,6 +52,8 @@ export class ClusterTopology implements Topology {
   private closed = false;
   /** Nodes that left and are closing once their requests in flight settle. */
   private readonly leaving = new Set<Promise<void>>();
+  /** Whether discovery's first list (the membership the cluster starts from) was applied. */
+  private reconciled = false;
   /** See {@link Topology.epoch}. */
   epoch = 0;
 
@@ -119,14 +121,14 @@ export class ClusterTopology implements Topology {
   add(node: ClusterNode): void {
     if (this.members.has(node.address))
       throw new InvalidArgumentError(`${node.address} is already in the cluster`);
-    this.change([node], []);
+    void this.change([node], [], true);
   }
 
   /** Removes a node at run time: only its keys move. Its connection closes once in-flight requests settle. */
   async remove(address: string): Promise<void> {
     const member = this.members.get(address);
     if (!member) throw new InvalidArgumentError(`${address} is not in the cluster`);
-    await this.change([], [member]);
+    await this.change([], [member], true);
   }
 
   /**
@@ -151,16 +153,25 @@ export class ClusterTopology implements Topology {
       const m = this.members.get(n.address);
       return m === undefined || leaving.includes(m);
     });
-    if (joining.length > 0 || leaving.length > 0) void this.change(joining, leaving);
+    // The first list is where the cluster starts: flushing its nodes would
+    // empty the cache each time a process starts. Later joiners are flushed.
+    const atRunTime = this.reconciled;
+    this.reconciled = true;
+    if (joining.length > 0 || leaving.length > 0) void this.change(joining, leaving, atRunTime);
     return { added: joining.map((n) => n.address), removed: leaving.map((m) => m.address) };
   }
 
   /**
    * The one path of every membership change: the ring is rebuilt once, the
    * epoch steps (so CAS tokens read before never write elsewhere), and leaving
-   * nodes close once their requests in flight have settled.
+   * nodes close once their requests in flight have settled. Under 'rehash',
+   * nodes that join at run time serve only once flushed (see {@link admit}).
    */
-  private async change(joining: readonly ClusterNode[], leaving: readonly Member[]): Promise<void> {
+  private async change(
+    joining: readonly ClusterNode[],
+    leaving: readonly Member[],
+    atRunTime: boolean,
+  ): Promise<void> {
     for (const m of leaving) {
       this.members.delete(m.address);
       // Its fallback copies (under 'rehash') are no longer this client's to delete.
@@ -170,7 +181,11 @@ export class ClusterTopology implements Topology {
       joining,
       leaving.map((m) => m.address),
     );
-    for (const n of joining) this.join(n);
+    const flushFirst = atRunTime && this.options.onNodeDown === 'rehash';
+    for (const n of joining) {
+      const member = this.join(n);
+      if (flushFirst) void this.admit(member);
+    }
     this.epoch++;
     this.only = this.members.size === 1 ? this.members.values().next().value : undefined;
     if (leaving.length === 0) return;
@@ -192,7 +207,7 @@ export class ClusterTopology implements Topology {
     await Promise.all([...this.nodes().map((n) => n.close()), ...this.leaving]);
   }
 
-  private join(node: ClusterNode): void {
+  private join(node: ClusterNode): Member {
     const health = new NodeHealth(this.options.failureThreshold, this.options.retryAfterMs, () =>
       this.clock.now(),
     );
@@ -218,6 +233,32 @@ export class ClusterTopology implements Topology {
     };
     this.members.set(node.address, member);
     this.only = this.members.size === 1 ? member : undefined;
+    return member;
+  }
+
+  /**
+   * Under 'rehash', a node that joins at run time may be one that left (from
+   * discovery's list, or by removeServer) and still holds what it had then,
+   * while other nodes took its keys and wrote newer values. As after a probe,
+   * it is held out of routing, its keys on the next nodes, until its flush
+   * answers; if the flush fails, it is down and probes flush it before it rejoins.
+   */
+  private async admit(member: Member): Promise<void> {
+    member.health.holdOut();
+    try {
+      await member.backend.flush();
+    } catch (error) {
+      if (this.closed || this.members.get(member.address) !== member) return;
+      const cause = error instanceof Error ? error.message : String(error);
+      this.notify(member.address, 'down', `its flush before joining failed (${cause})`);
+      this.scheduleProbe(member);
+      return;
+    }
+    if (this.closed || this.members.get(member.address) !== member) return;
+    member.health.recovered();
+    // Tokens read from the nodes that stood in for it are void.
+    this.epoch++;
+    this.dropFallbackCopies(member.address);
   }
 
   /**

@@ -57,6 +57,16 @@ export class NodeHealth {
     this.lastProbe = this.now();
   }
 
+  /**
+   * Not routed to until {@link recovered}, without a failure: a node that
+   * joins and must be flushed before it serves.
+   */
+  holdOut(): void {
+    this.state = 'down';
+    this.downSince = this.now();
+    this.lastProbe = this.downSince;
+  }
+
   /** A probe answered (and any rejoin work is done): route to the node again. */
   recovered(): void {
     this.state = 'up';

@@ -263,6 +263,31 @@ describe('discovery: the configuration endpoint owns the membership', () => {
     await until(client, addresses(0, 1));
   });
 
+  it("under 'rehash', a node listed again after it left is flushed before it serves: a key rewritten elsewhere meanwhile never reads its old value", async () => {
+    endpoint.serve(75, listed(0, 1, 2));
+    const client = open({}, undefined, { onNodeDown: 'rehash' });
+    await client.ready();
+    const away = cluster.nodes[1]!;
+    const key = Array.from({ length: 1000 }, (_, i) => `rejoin:${i}`).find(
+      (k) => client.nodeFor(k) === away.address,
+    )!;
+    await client.set(key, 'before it left');
+    endpoint.serve(76, listed(0, 2));
+    await until(client, addresses(0, 2));
+    await client.set(key, 'written while it was away');
+    endpoint.serve(77, listed(0, 1, 2));
+    await until(client, addresses(0, 1, 2));
+    // From the moment it is listed again until long after: never the value it held before.
+    for (let i = 0; i < 20; i++) {
+      expect(await client.get(key)).not.toBe('before it left');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(client.nodeFor(key)).toBe(away.address);
+    const direct = createClient({ servers: [away.address], keyPrefix: 'disc:' });
+    clients.push(direct);
+    expect(await direct.get(key)).toBeUndefined();
+  });
+
   it('addServer and removeServer are refused: the endpoint owns the membership', async () => {
     endpoint.serve(80, listed(0));
     const client = open();

@@ -16,10 +16,13 @@ class Node extends MemoryStore {
   readonly deleted: string[] = [];
   private release: (() => void) | undefined;
   holdFlush = false;
+  flushes = 0;
 
   override flush(): Promise<void> {
+    this.flushes++;
     if (!this.holdFlush) return super.flush();
-    return new Promise((resolve) => (this.release = resolve));
+    // Flushed when answered, as memcached would have before its answer.
+    return new Promise((resolve) => (this.release = () => void super.flush().then(resolve)));
   }
 
   override delete(key: string, cas: bigint): ReturnType<MemoryStore['delete']> {
@@ -72,9 +75,11 @@ describe('ClusterTopology membership', () => {
     nodes.a.fail();
     await clock.advanceToNext();
     await topology.remove('a:11211');
-    // a rejoins (a new connection) and goes down too: its key is written to a fallback node.
+    // a rejoins (a new connection; flushed before it serves) and goes down too: its key is
+    // written to a fallback node.
     const again = new Node();
     topology.add(clusterNode('a:11211', again));
+    await settle();
     again.fail();
     const fallback = topology.route(key, true);
     await fallback.store({ mode: 'set', key, value: Buffer.from('v2'), flags: 0, ttl: 0, cas: 0n });
@@ -88,6 +93,57 @@ describe('ClusterTopology membership', () => {
     expect(topology.describe().find((n) => n.address === 'a:11211')?.state).toBe('down');
     expect(nodes.b.deleted.concat(nodes.c.deleted)).toEqual([]);
     expect(await topology.route(key).get(key)).toBeDefined();
+    await topology.close();
+  });
+
+  it("under 'rehash' a node that joins again is held out, its keys on the next node, until it is flushed; the first membership is not flushed", async () => {
+    const changes: NodeStateChange[] = [];
+    const nodes = { a: new Node(), b: new Node(), c: new Node() };
+    const topology = new ClusterTopology(
+      [],
+      resolveClusterOptions({
+        onNodeDown: 'rehash',
+        fallbackTtlSeconds: 0,
+        onNodeStateChange: (c) => changes.push(c),
+      }),
+      new ManualClock(),
+    );
+    const listed = (a: Node): ClusterNode[] => [
+      clusterNode('a:11211', a),
+      clusterNode('b:11211', nodes.b),
+      clusterNode('c:11211', nodes.c),
+    ];
+    // Discovery's first answer is the membership the cluster starts from: nothing is flushed.
+    topology.reconcile(listed(nodes.a));
+    expect([nodes.a, nodes.b, nodes.c].map((n) => n.flushes)).toEqual([0, 0, 0]);
+    const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find(
+      (k) => topology.owner(k) === 'a:11211',
+    )!;
+    const set = (value: string) =>
+      topology
+        .route(key, true)
+        .store({ mode: 'set', key, value: Buffer.from(value), flags: 0, ttl: 0, cas: 0n });
+    await set('v1');
+    topology.reconcile([clusterNode('b:11211', nodes.b), clusterNode('c:11211', nodes.c)]);
+    await set('v2');
+    // a is listed again: the same memcached, still holding v1 (a new connection to it).
+    const again = new Node();
+    await again.store({ mode: 'set', key, value: Buffer.from('v1'), flags: 0, ttl: 0, cas: 0n });
+    again.holdFlush = true;
+    topology.reconcile(listed(again));
+    expect(again.flushes).toBe(1);
+    expect(topology.route(key)).not.toBe(again);
+    expect((await topology.route(key).get(key))?.value.toString()).toBe('v2');
+    const epoch = topology.epoch;
+    again.answerFlush();
+    await settle();
+    expect(topology.route(key)).toBe(again);
+    expect(await topology.route(key).get(key)).toBeUndefined();
+    // Tokens read from the node that stood in for it are void.
+    expect(topology.epoch).toBeGreaterThan(epoch);
+    expect(topology.describe().map((n) => n.state)).toEqual(['up', 'up', 'up']);
+    expect(changes).toEqual([]);
+    expect([nodes.b, nodes.c].map((n) => n.flushes)).toEqual([0, 0]);
     await topology.close();
   });
 });
