@@ -69,7 +69,10 @@ export interface CounterRequest {
 export interface LeaseRequest {
   /** The full key. */
   readonly key: string;
-  /** On a miss, an empty placeholder is made, living this many seconds, and this caller gets the lease. */
+  /**
+   * On a miss, an empty placeholder is made, living this many seconds, and
+   * this caller gets the lease; 0 makes none (a miss answers no item).
+   */
   readonly vivifySeconds: number;
   /** When above 0: an item with fewer seconds than this left hands out one early lease. */
   readonly recacheSeconds: number;
@@ -77,7 +80,10 @@ export interface LeaseRequest {
 
 /** The answer to a {@link LeaseRequest}. */
 export interface LeaseReply {
-  /** The item (the empty placeholder after a miss), or undefined when the server could not make one. */
+  /**
+   * The item (the empty placeholder after a miss), or undefined when the
+   * server could not make one (or, with `vivifySeconds` 0, on a miss).
+   */
   readonly item: StoredItem | undefined;
   /** This caller got the lease. */
   readonly won: boolean;

@@ -16,7 +16,9 @@ export type LeaseReason = 'miss' | 'invalidated' | 'expiring';
 export interface Lease {
   /**
    * Writes the computed value, only if the key still holds this lease:
-   * false when a newer value or lease is there (nothing is overwritten).
+   * false when a newer value or lease is there (nothing is overwritten), or
+   * when the lease's token cannot be used any more (its connection was made
+   * again; the lease is then given up, so the next reader takes it at once).
    */
   write(bytes: Buffer, flags: number): Promise<boolean>;
   /** Gives the lease up at once (the compute failed), so the next reader takes it. Never rejects. */

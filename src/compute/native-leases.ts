@@ -1,5 +1,11 @@
 import type { Backend, NativeLeases, StoredItem } from '../backend/index.js';
-import { leaseSeconds, type Lease, type LeaseSettings, type LeaseView } from './lease.js';
+import {
+  leaseSeconds,
+  type Lease,
+  type LeaseReason,
+  type LeaseSettings,
+  type LeaseView,
+} from './lease.js';
 
 /**
  * One lease read on memcached's meta protocol: `mg <key> v c f t N<lease> R<stale>`.
@@ -17,6 +23,13 @@ import { leaseSeconds, type Lease, type LeaseSettings, type LeaseView } from './
  * long without a live holder). The lease's write is an `ms` with the CAS the
  * read returned: a newer value (or invalidation) changed it, and the write is
  * refused instead of overwriting.
+ *
+ * A CAS token is honoured only on the connection that read it (memcached
+ * numbers CAS from 1 again after a restart, and a restart means a new
+ * connection). When the connection was made again between the lease's read
+ * and its write, the write is not sent; the lease is then given up on the new
+ * connection (see {@link giveUpOnNewConnection}), so the next reader wins at
+ * once instead of waiting out the lease.
  *
  * @param stillOwner - false when the key has moved to another node since the read
  */
@@ -69,9 +82,16 @@ export async function nativeRead(
         cas: item.cas,
         session: item.session,
       });
-      return w.outcome === 'stored';
+      if (w.outcome === 'stored') return true;
+      await giveUpOnNewConnection(backend, leases, key, item, reason, r.ttl, previous?.value);
+      return false;
     },
-    release: () => release(backend, leases, key, item, reason, r.ttl, previous?.value),
+    async release() {
+      const given = await release(backend, leases, key, item, reason, r.ttl, previous?.value);
+      if (!given) {
+        await giveUpOnNewConnection(backend, leases, key, item, reason, r.ttl, previous?.value);
+      }
+    },
   };
   return { kind: 'won', reason, previous, lease };
 }
@@ -81,30 +101,77 @@ export async function nativeRead(
  * stale item is invalidated again (which re-arms its win), an item won early
  * is written back unchanged (which clears memcached's "win sent" mark). Each
  * only if nothing changed since the lease was taken.
+ * @returns false when refused for a CAS token that does not match (or whose
+ * connection is gone); true when done, when the item is gone, or on a failure
+ * (the lease then ends on its own, after leaseMs)
  */
 async function release(
   backend: Backend,
   leases: NativeLeases,
   key: string,
   item: StoredItem,
-  reason: 'miss' | 'invalidated' | 'expiring',
+  reason: LeaseReason,
+  ttl: number,
+  value: Buffer | undefined,
+): Promise<boolean> {
+  try {
+    if (reason === 'miss') return (await backend.delete(key, item.cas, item.session)) !== 'exists';
+    if (reason === 'invalidated') {
+      return (await leases.invalidate(key, item.cas, item.session)) !== 'exists';
+    }
+    const w = await backend.store({
+      mode: 'replace',
+      key,
+      value: value ?? item.value,
+      flags: item.flags,
+      ttl: Math.max(1, ttl),
+      cas: item.cas,
+      session: item.session,
+    });
+    return w.outcome !== 'exists';
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * After a write or release of the lease was refused: when the refusal came
+ * from a token of a connection that is gone (nothing was sent) and the key,
+ * read again on the new connection, still holds the lease's item (the same
+ * CAS number, still the placeholder or the same value), gives the lease up
+ * with the new token, so the next reader wins at once.
+ *
+ * It never writes the computed value: after a reconnect the same CAS number
+ * does not prove the same item (a restarted memcached numbers CAS from 1
+ * again), and a value written into another lease's item could stand for one
+ * computed before an invalidation. Giving up writes nothing but a delete, an
+ * invalidation or the same bytes back: at worst one more compute.
+ */
+async function giveUpOnNewConnection(
+  backend: Backend,
+  leases: NativeLeases,
+  key: string,
+  item: StoredItem,
+  reason: LeaseReason,
   ttl: number,
   value: Buffer | undefined,
 ): Promise<void> {
+  if (item.session === undefined) return;
   try {
-    if (reason === 'miss') await backend.delete(key, item.cas, item.session);
-    else if (reason === 'invalidated') await leases.invalidate(key, item.cas, item.session);
-    else {
-      await backend.store({
-        mode: 'replace',
-        key,
-        value: value ?? item.value,
-        flags: item.flags,
-        ttl: Math.max(1, ttl),
-        cas: item.cas,
-        session: item.session,
-      });
-    }
+    // Read as a lease read, without a placeholder: memcached hands a stale item's win to any mg,
+    // and this read must know whether it took one to hand it back.
+    const r = await leases.read({ key, vivifySeconds: 0, recacheSeconds: 0 });
+    const now = r.item;
+    if (now === undefined) return;
+    const ours =
+      now.session !== item.session &&
+      now.cas === item.cas &&
+      (reason === 'miss'
+        ? now.value.length === 0 && now.flags === 0
+        : now.flags === item.flags && value !== undefined && now.value.equals(value));
+    if (ours) await release(backend, leases, key, now, reason, ttl, value);
+    // Not this lease's item (another caller's invalidation, say): its win goes back to the next reader.
+    else if (r.won) await leases.invalidate(key, now.cas, now.session);
   } catch {
     // The lease then ends on its own, after leaseMs.
   }

@@ -49,18 +49,18 @@ export function metaGet(key: string, quiet = false): MetaRequest {
 
 /**
  * `mg` with lease flags: the value, CAS, client flags and TTL left (`t`);
- * `N` makes a miss an empty placeholder living `vivifySeconds` and hands this
- * client the win (`W`; later readers see `Z`); `R`, when `recacheSeconds` is
- * above 0, hands out one early win when fewer seconds than that are left.
+ * `N`, when `vivifySeconds` is above 0, makes a miss an empty placeholder
+ * living that long and hands this client the win (`W`; later readers see
+ * `Z`); `R`, when `recacheSeconds` is above 0, hands out one early win when
+ * fewer seconds than that are left. A stale item's win goes to any `mg`.
  */
 export function metaLeaseGet(
   key: string,
   vivifySeconds: number,
   recacheSeconds: number,
 ): MetaRequest {
-  return line(
-    `mg ${key} v c f t N${vivifySeconds}${recacheSeconds > 0 ? ` R${recacheSeconds}` : ''}`,
-  );
+  const vivify = vivifySeconds > 0 ? ` N${vivifySeconds}` : '';
+  return line(`mg ${key} v c f t${vivify}${recacheSeconds > 0 ? ` R${recacheSeconds}` : ''}`);
 }
 
 /** `md` with `I`: marks the item stale and re-arms its win instead of deleting it; `C` when `cas` is not 0n. */

@@ -6,6 +6,7 @@ import {
   type ClientOptions,
   type Protocol,
 } from '../../../src/index.js';
+import { FaultProxy } from '../../helpers/fault-proxy.js';
 import { useMemcached } from '../../helpers/use-memcached.js';
 
 // Edge cases of getOrCompute found in review, each on real memcached (and the embedded store where it applies).
@@ -213,6 +214,115 @@ describe('getOrCompute edge cases', () => {
       expect(outcome).toBe('ClientClosedError');
     }, 15_000);
   }
+
+  describe('meta: the connection a lease was won on is lost and made again before its write', () => {
+    /** Resets the client's connection through the proxy, and waits until a read went over a new one. */
+    async function reconnect(client: Client, proxy: FaultProxy): Promise<void> {
+      proxy.resetAll();
+      for (let i = 0; ; i++) {
+        try {
+          await client.get(keyFor('reconnected'));
+          return;
+        } catch (error) {
+          // The reset may not have reached the client's socket yet: the read failed on the old one.
+          if (i === 5) throw error;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+    }
+
+    async function withProxy(
+      run: (client: Client, other: Client, proxy: FaultProxy) => Promise<void>,
+    ): Promise<void> {
+      const proxy = await FaultProxy.start({ target: memcached.nodes[0]!.address });
+      const { make, clients } = clientsOn('meta');
+      const client = createClient({ servers: [proxy.address], protocol: 'meta' });
+      clients.push(client);
+      try {
+        await run(client, make(), proxy);
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+        await proxy.close();
+      }
+    }
+
+    // Another caller must not wait out the 3 s lease: it wins the key again at once.
+    const prompt = { staleSeconds: 0, waitMs: 1500, onWaitTimeout: 'fail' } as const;
+
+    it.each(['miss', 'invalidated'] as const)(
+      'a lease won on a %s frees the key for the next caller at once, without writing over anything',
+      async (reason) => {
+        await withProxy(async (client, other, proxy) => {
+          const key = keyFor(`lease-reconnect-${reason}`);
+          if (reason === 'invalidated') {
+            await client.getOrCompute(key, () => 'v0');
+            await client.invalidate(key);
+          }
+          const r = await client.getOrCompute(
+            key,
+            async () => {
+              await reconnect(client, proxy);
+              return 'v1';
+            },
+            { leaseMs: 3000, staleSeconds: 0 },
+          );
+          expect(r).toMatchObject({ outcome: 'computed', reason, value: 'v1' });
+          const next = await other.getOrCompute(key, () => 'v2', prompt);
+          expect(next.value).toBe(r.outcome === 'computed' && r.stored ? 'v1' : 'v2');
+        });
+      },
+      10_000,
+    );
+
+    it('a compute that throws after the reconnect frees the key for the next caller at once', async () => {
+      await withProxy(async (client, other, proxy) => {
+        const key = keyFor('lease-reconnect-throws');
+        await expect(
+          client.getOrCompute(
+            key,
+            async () => {
+              await reconnect(client, proxy);
+              throw new Error('compute failed');
+            },
+            { leaseMs: 3000 },
+          ),
+        ).rejects.toThrow('compute failed');
+        const next = await other.getOrCompute(key, () => 'v2', prompt);
+        expect(next).toMatchObject({ outcome: 'computed', value: 'v2', stored: true });
+      });
+    }, 10_000);
+
+    it('a newer value written while the lease was held is kept, and a later invalidation too', async () => {
+      await withProxy(async (client, other, proxy) => {
+        const key = keyFor('lease-reconnect-newer');
+        const r = await client.getOrCompute(
+          key,
+          async () => {
+            await other.set(key, 'newer');
+            await reconnect(client, proxy);
+            return 'late';
+          },
+          { leaseMs: 3000 },
+        );
+        expect(r).toMatchObject({ value: 'late', stored: false });
+        expect(await other.get(key)).toBe('newer');
+        const invalidated = keyFor('lease-reconnect-invalidated');
+        const late = await client.getOrCompute(
+          invalidated,
+          async () => {
+            await other.invalidate(invalidated);
+            await reconnect(client, proxy);
+            return 'late';
+          },
+          { leaseMs: 3000 },
+        );
+        expect(late).toMatchObject({ outcome: 'computed', stored: false });
+        // The invalidation stands: the next reader recomputes.
+        const next = await other.getOrCompute(invalidated, () => 'fresh', prompt);
+        expect(next).toMatchObject({ outcome: 'computed', value: 'fresh' });
+      });
+    }, 10_000);
+  });
 });
 
 /** Strings as UTF-8 with flags 2 (a codec of its own, so nothing depends on the client's default). */

@@ -40,6 +40,7 @@ describe('meta lease flags', () => {
   it('asks for the value, CAS, flags and TTL with N, and R only for a window', () => {
     expect(metaLeaseGet('k', 4, 0).request.toString()).toBe('mg k v c f t N4 O00000000\r\n');
     expect(metaLeaseGet('k', 4, 30).request.toString()).toBe('mg k v c f t N4 R30 O00000000\r\n');
+    expect(metaLeaseGet('k', 0, 0).request.toString()).toBe('mg k v c f t O00000000\r\n');
     expect(metaInvalidate('k', 0n).request.toString()).toBe('md k I O00000000\r\n');
     expect(metaInvalidate('k', 12n).request.toString()).toBe('md k I C12 O00000000\r\n');
   });
