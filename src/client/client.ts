@@ -35,7 +35,7 @@ import { lockTelemetry } from '../telemetry/index.js';
 import { Telemetry, UpdateTracker } from '../telemetry/index.js';
 import { RetryBudget, unlimitedRetries, type RetryGate } from '../backoff/index.js';
 import {
-  keyUpdateIO,
+  KeyUpdateIO,
   Updater,
   type UpdateFn,
   type UpdateOptions,
@@ -362,10 +362,24 @@ export class Client {
    * console.log(r.outcome, r.attempts); // 'updated' 1
    * ```
    */
-  async update<T = unknown, R = unknown>(
+  update<T = unknown, R = unknown>(
     key: string,
     fn: UpdateFn<T, R>,
     options: UpdateOptions<T> & FenceOptions = {},
+  ): Promise<UpdateResult<T, R>> {
+    // Not async: the returned promise is the updater's own, with no wrapper
+    // to resolve through (a bad argument still rejects, never throws).
+    try {
+      return this.startUpdate(key, fn, options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private startUpdate<T, R>(
+    key: string,
+    fn: UpdateFn<T, R>,
+    options: UpdateOptions<T> & FenceOptions,
   ): Promise<UpdateResult<T, R>> {
     const full = this.fullKey(key, 'update');
     if (typeof fn !== 'function') throw new InvalidArgumentError('update: fn must be a function');
@@ -382,9 +396,7 @@ export class Client {
       const uncombined = { ...options, combine: false };
       return this.updater.run(io, full, codec, ttl, fn, uncombined, retry);
     }
-    const io = keyUpdateIO(this.topology, key, full, codec, ttl, (value: T) =>
-      this.encode(codec, key, full, value),
-    );
+    const io = new KeyUpdateIO(this.topology, key, full, codec, ttl, this.sizer);
     return this.updater.run(io, full, codec, ttl, fn, options, retry);
   }
 
@@ -688,6 +700,10 @@ export class Client {
   private encode<T>(codec: Codec<T>, key: string, full: string, value: T): Buffer {
     return this.sized(key, full, encodeValue(codec, key, value));
   }
+
+  /** {@link Client.sized}, bound once (an `update()`'s io checks sizes with it). */
+  private readonly sizer = (key: string, full: string, bytes: Buffer): Buffer =>
+    this.sized(key, full, bytes);
 
   /** Checks the item size of the bytes to store, before any I/O. */
   private sized(key: string, full: string, bytes: Buffer): Buffer {

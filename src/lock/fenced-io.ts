@@ -8,7 +8,7 @@ import {
   type Codec,
 } from '../codec/index.js';
 import { InvalidArgumentError, StaleFenceError } from '../errors/index.js';
-import { keyUpdateIO, type Snapshot, type UpdateIO } from '../txn/index.js';
+import { KeyUpdateIO, type Snapshot, type UpdateIO } from '../txn/index.js';
 import type { Lock } from './lock.js';
 
 /**
@@ -35,12 +35,12 @@ export function fencedUpdateIO<T>(
   const fence = lock.fencingToken;
   // Only its flags are used: the envelope is made here and read in read().
   const envelope: Codec<T> = { ...codec, flags: FENCED_FLAGS };
-  const plain = keyUpdateIO(topology, key, fullKey, envelope, ttl, (value: T) =>
-    sized(wrapFenced(fence, codec.flags, encodeValue(codec, key, value))),
+  const plain = new KeyUpdateIO(topology, key, fullKey, envelope, ttl, (_k, _f, bytes) =>
+    sized(bytes),
   );
   return {
     key,
-    encode: plain.encode,
+    encode: (value: T) => sized(wrapFenced(fence, codec.flags, encodeValue(codec, key, value))),
     async read(): Promise<Snapshot<T>> {
       lock.checkFence(key);
       const epoch = topology.epoch;

@@ -24,6 +24,8 @@ class Queue<T> {
   timerAt = Infinity;
   /** Hands the queue's waiting calls to a new queue (made once per queue). */
   onStall: (() => void) | undefined;
+  /** Runs the next batch once one ends (made once per queue). */
+  next: (() => void) | undefined;
 
   constructor(readonly group: string) {}
 }
@@ -76,24 +78,30 @@ export class Combiner {
     process.nextTick(startDrain, this, queue);
   }
 
-  /** Runs the queue's batches until no call waits. @internal */
-  async drain<T>(queue: Queue<T>): Promise<void> {
-    const onStall = (queue.onStall ??= () => this.detach(queue));
-    while (queue.calls.length > 0) {
-      const calls = queue.calls;
-      queue.calls = [];
-      // The deadline timer stays armed (it looks at whoever waits when it
-      // fires): under steady traffic a queue lives on across batches, and one
-      // timer per queue costs far less than one per call.
-      for (const call of calls) call.unwatch?.();
-      // A runner never rejects (Batch.done settles every call itself).
-      await this.runBatch(queue.io as UpdateIO<T>, calls, onStall);
+  /**
+   * Runs the queue's next batch, and when it is done the one after, until no
+   * call waits (callbacks, not an async loop: no promise of its own per batch).
+   * @internal
+   */
+  drain<T>(queue: Queue<T>): void {
+    if (queue.calls.length === 0) {
+      queue.cancelTimer?.();
+      queue.cancelTimer = undefined;
+      queue.timerAt = Infinity;
+      queue.running = false;
+      queue.io = undefined;
+      return;
     }
-    queue.cancelTimer?.();
-    queue.cancelTimer = undefined;
-    queue.timerAt = Infinity;
-    queue.running = false;
-    queue.io = undefined;
+    const calls = queue.calls;
+    queue.calls = [];
+    // The deadline timer stays armed (it looks at whoever waits when it
+    // fires): under steady traffic a queue lives on across batches, and one
+    // timer per queue costs far less than one per call.
+    for (const call of calls) call.unwatch?.();
+    queue.onStall ??= () => this.detach(queue);
+    queue.next ??= () => this.drain(queue);
+    // A runner never rejects (Batch.done settles every call itself).
+    void this.runBatch(queue.io as UpdateIO<T>, calls, queue.onStall).then(queue.next);
   }
 
   /** Deletes the idle queues (nothing running, nothing waiting). */
@@ -168,5 +176,5 @@ export class Combiner {
 }
 
 function startDrain(combiner: Combiner, queue: Queue<unknown>): void {
-  void combiner.drain(queue);
+  combiner.drain(queue);
 }

@@ -24,4 +24,4 @@ export {
   type UpdateFn,
   type CallObserver,
 } from './updater.js';
-export { keyUpdateIO } from './key-io.js';
+export { KeyUpdateIO } from './key-io.js';
