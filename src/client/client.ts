@@ -117,7 +117,7 @@ export class Client {
           started: (size) => telemetry.metrics.batchSize.record(size),
           backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
         },
-        call: (started) => new UpdateTracker(telemetry, started, () => clock.now()),
+        call: (started) => new UpdateTracker(telemetry, started, clock),
       },
       gate,
     );

@@ -15,6 +15,7 @@ import {
   EVENT_CAS_CONFLICT,
 } from './semconv.js';
 import type { Span } from '@opentelemetry/api';
+import type { Clock } from '../clock/index.js';
 import { failSpan, type Telemetry } from './telemetry.js';
 import type { UpdateTelemetryOutcome } from './instruments.js';
 
@@ -31,12 +32,12 @@ export class UpdateTracker {
   /**
    * @param telemetry - the client's instruments
    * @param started - when the call was made (clock ms)
-   * @param now - the clock `started` was read from
+   * @param clock - the clock `started` was read from
    */
   constructor(
     private readonly telemetry: Telemetry,
     private readonly started: number,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {
     this.span = telemetry.tracer.startSpan('memcas update', { attributes: SPAN_ATTRIBUTES });
   }
@@ -74,7 +75,10 @@ export class UpdateTracker {
     const attributes = this.telemetry.outcome(outcome);
     metrics.updateOutcomes.add(1, attributes);
     metrics.updateAttempts.record(attempts, attributes);
-    metrics.updateDuration.record((this.now() - this.started) / 1000, attributes);
+    // The clock is read only when an SDK takes the duration.
+    if (metrics.live) {
+      metrics.updateDuration.record((this.clock.now() - this.started) / 1000, attributes);
+    }
     this.span.setAttribute(ATTR_UPDATE_ATTEMPTS, attempts);
     this.span.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
   }

@@ -41,6 +41,20 @@ const DROPPED = Symbol('dropped');
 
 type Next<T> = T | Remove | Abort<unknown>;
 
+/** Where an attempt's functions have taken the value read so far. */
+interface Applying<T> {
+  /** Whether the key exists after the changes so far. */
+  present: boolean;
+  /** The value after the changes so far. */
+  current: T | undefined;
+  /** Its encoding (undefined: remove, or nothing changed). */
+  bytes: Buffer | undefined;
+  /** How many calls' changes are applied. */
+  applied: number;
+  /** The clock when the deadlines were last looked at. */
+  now: number;
+}
+
 /**
  * Runs the read-modify-write loop for a batch of `update()` calls on one key:
  * one read, each function applied in arrival order to the previous one's
@@ -186,7 +200,10 @@ export class Batch<T> {
 
   /**
    * One attempt: read, apply every live call's `fn`, write; at once again
-   * (the same attempt) if a call left between its `fn` and the write.
+   * (the same attempt) if a call left between its `fn` and the write. The
+   * applying and the settling are methods of their own, so that the few
+   * values this function keeps across its awaits are all V8 saves and
+   * restores there (it runs for every `update()`).
    */
   private async attempt(attempt: number): Promise<void> {
     for (;;) {
@@ -197,77 +214,10 @@ export class Batch<T> {
       } catch (err) {
         throw new Passthrough(err);
       }
-      let now = this.clock.now();
-      this.expire(false, now);
-      let present = snapshot.present;
-      let current = snapshot.value;
-      let bytes: Buffer | undefined;
-      // Decisions made on a value earlier functions produced but not yet written
-      // stand only if that write lands; on a conflict those calls run again.
-      let applied = 0;
-      for (const call of this.calls) {
-        call.step = undefined;
-        call.deferred = undefined;
-      }
-
-      for (const call of this.calls) {
-        if (call.settled) continue;
-        // A call whose time ran out while others' functions ran does not start its own.
-        if (now >= call.deadline) {
-          this.reject(call, this.finalError(call, undefined, 'deadline'));
-          continue;
-        }
-        call.attempts++;
-        call.step = RAN;
-        let next: Next<T> | typeof DROPPED;
-        try {
-          const out = this.apply(call, current);
-          if (isPromiseLike(out)) {
-            next = await out;
-            now = this.clock.now();
-          } else {
-            next = out;
-          }
-        } catch (err) {
-          this.decide(call, applied, undefined, err);
-          continue;
-        }
-        if (next === DROPPED || call.settled) continue;
-        if (isAbort(next)) {
-          const cas = applied === 0 && present ? snapshot.token : undefined;
-          const result: UpdateResult<T> = {
-            outcome: 'aborted',
-            value: current,
-            cas,
-            attempts: call.attempts,
-            result: next.result,
-          };
-          this.decide(call, applied, result, undefined);
-          continue;
-        }
-        if (isRemove(next)) {
-          call.step = REMOVED;
-          applied++;
-          present = false;
-          current = undefined;
-          bytes = undefined;
-          continue;
-        }
-        let encoded: Buffer;
-        try {
-          encoded = this.io.encode(next);
-        } catch (err) {
-          this.decide(call, applied, undefined, err);
-          continue;
-        }
-        call.step = present ? UPDATED : CREATED;
-        call.stepValue = next;
-        applied++;
-        present = true;
-        current = next;
-        bytes = encoded;
-      }
-      if (applied === 0) return;
+      const state = this.begin(snapshot);
+      const applying = this.applyAll(snapshot, state);
+      if (applying !== undefined) await applying;
+      if (state.applied === 0) return;
       // A call whose time ran out (or that was aborted) after its fn ran must
       // not be written: the others are applied again to a fresh read.
       // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
@@ -277,36 +227,162 @@ export class Batch<T> {
         for (const call of this.calls) if (call.step !== undefined) call.attempts--;
         continue;
       }
-
       this.writing = true;
       for (const call of this.calls) if (isApplied(call.step)) call.writing = true;
       let outcome: WriteOutcome | undefined;
       let failure: unknown;
       try {
-        outcome = await this.io.write(snapshot, present ? bytes : undefined);
+        outcome = await this.io.write(snapshot, state.present ? state.bytes : undefined);
       } catch (err) {
         failure = err;
       }
-      const written = this.afterWrite(outcome, failure, attempt);
-      for (const call of this.calls) {
-        const step = call.step;
-        if (isApplied(step)) {
-          const attempts = call.attempts;
-          const value = call.stepValue as T;
-          call.stepValue = undefined;
-          this.resolve(
-            call,
-            step === REMOVED
-              ? { outcome: 'removed', value: undefined, cas: undefined, attempts }
-              : { outcome: step, value, cas: written, attempts },
-          );
-        } else if (call.deferred !== undefined) {
-          const deferred = call.deferred;
-          call.deferred = undefined;
-          this.settle(call, deferred);
-        }
-      }
+      this.settleWritten(this.afterWrite(outcome, failure, attempt));
       return;
+    }
+  }
+
+  /** Starts applying functions to a value read: steps cleared, deadlines looked at. */
+  private begin(snapshot: Snapshot<T>): Applying<T> {
+    const now = this.clock.now();
+    this.expire(false, now);
+    for (const call of this.calls) {
+      call.step = undefined;
+      call.deferred = undefined;
+    }
+    return {
+      present: snapshot.present,
+      current: snapshot.value,
+      bytes: undefined,
+      applied: 0,
+      now,
+    };
+  }
+
+  /** Applies the live calls' functions in order; a promise only once one of them returns one. */
+  private applyAll(snapshot: Snapshot<T>, state: Applying<T>): Promise<void> | undefined {
+    const calls = this.calls;
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i] as UpdateCall<T>;
+      if (!this.starts(call, state)) continue;
+      let out: Next<T> | Promise<Next<T> | typeof DROPPED>;
+      try {
+        out = this.apply(call, state.current);
+      } catch (err) {
+        this.decide(call, state.applied, undefined, err);
+        continue;
+      }
+      if (isPromiseLike(out)) return this.applyRest(out, i, snapshot, state);
+      this.take(call, out, snapshot, state);
+    }
+    return undefined;
+  }
+
+  /** {@link Batch.applyAll} from call `from` on, whose `fn` returned the promise `out`. */
+  private async applyRest(
+    out: Promise<Next<T> | typeof DROPPED>,
+    from: number,
+    snapshot: Snapshot<T>,
+    state: Applying<T>,
+  ): Promise<void> {
+    const calls = this.calls;
+    let pending: Next<T> | Promise<Next<T> | typeof DROPPED> = out;
+    for (let i = from; i < calls.length; i++) {
+      const call = calls[i] as UpdateCall<T>;
+      let next: Next<T> | typeof DROPPED;
+      try {
+        if (i !== from) {
+          if (!this.starts(call, state)) continue;
+          pending = this.apply(call, state.current);
+        }
+        if (isPromiseLike(pending)) {
+          next = await pending;
+          state.now = this.clock.now();
+        } else {
+          next = pending;
+        }
+      } catch (err) {
+        this.decide(call, state.applied, undefined, err);
+        continue;
+      }
+      this.take(call, next, snapshot, state);
+    }
+  }
+
+  /** Whether a call's `fn` runs in this attempt (live, within its deadline); counts the attempt. */
+  private starts(call: UpdateCall<T>, state: Applying<T>): boolean {
+    if (call.settled) return false;
+    // A call whose time ran out while others' functions ran does not start its own.
+    if (state.now >= call.deadline) {
+      this.reject(call, this.finalError(call, undefined, 'deadline'));
+      return false;
+    }
+    call.attempts++;
+    call.step = RAN;
+    return true;
+  }
+
+  /** Takes what a call's `fn` returned: a new value, `remove`, or `abort`. */
+  private take(
+    call: UpdateCall<T>,
+    next: Next<T> | typeof DROPPED,
+    snapshot: Snapshot<T>,
+    state: Applying<T>,
+  ): void {
+    if (next === DROPPED || call.settled) return;
+    if (isAbort(next)) {
+      const cas = state.applied === 0 && state.present ? snapshot.token : undefined;
+      const result: UpdateResult<T> = {
+        outcome: 'aborted',
+        value: state.current,
+        cas,
+        attempts: call.attempts,
+        result: next.result,
+      };
+      this.decide(call, state.applied, result, undefined);
+      return;
+    }
+    if (isRemove(next)) {
+      call.step = REMOVED;
+      state.applied++;
+      state.present = false;
+      state.current = undefined;
+      state.bytes = undefined;
+      return;
+    }
+    let encoded: Buffer;
+    try {
+      encoded = this.io.encode(next);
+    } catch (err) {
+      this.decide(call, state.applied, undefined, err);
+      return;
+    }
+    call.step = state.present ? UPDATED : CREATED;
+    call.stepValue = next;
+    state.applied++;
+    state.present = true;
+    state.current = next;
+    state.bytes = encoded;
+  }
+
+  /** The write landed (`written`: its token): every applied call resolves, deferred ones settle. */
+  private settleWritten(written: CasToken | undefined): void {
+    for (const call of this.calls) {
+      const step = call.step;
+      if (isApplied(step)) {
+        const attempts = call.attempts;
+        const value = call.stepValue as T;
+        call.stepValue = undefined;
+        this.resolve(
+          call,
+          step === REMOVED
+            ? { outcome: 'removed', value: undefined, cas: undefined, attempts }
+            : { outcome: step, value, cas: written, attempts },
+        );
+      } else if (call.deferred !== undefined) {
+        const deferred = call.deferred;
+        call.deferred = undefined;
+        this.settle(call, deferred);
+      }
     }
   }
 
