@@ -112,13 +112,10 @@ export class Client {
       this.options.retry,
       this.options.combineUpdates,
       clock,
-      {
-        batch: {
-          started: (size) => telemetry.metrics.batchSize.record(size),
-          backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
-        },
-        call: (started) => new UpdateTracker(telemetry, started, clock),
-      },
+      new UpdateTracker(telemetry, clock, {
+        started: (size) => telemetry.metrics.batchSize.record(size),
+        backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
+      }),
       gate,
     );
     this.locks = new Locker(

@@ -1,6 +1,7 @@
 import {
   createNoopMeter,
   metrics,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -95,9 +96,25 @@ export class Telemetry {
       'memcas',
       VERSION,
     );
+    this.spansSeen = options.tracerProvider !== undefined;
     this.traceOperations = options.traceOperations ?? false;
     this.measureOperations = options.measureOperations ?? true;
   }
+
+  /**
+   * Whether spans are recorded: a tracer provider was given, or one is now
+   * registered globally behind the API's proxy (looked up until one is, then
+   * never again). While none is, a span would be the API's no-op one.
+   */
+  get tracing(): boolean {
+    if (this.spansSeen) return true;
+    const global = trace.getTracerProvider();
+    if (global instanceof ProxyTracerProvider && global.getDelegate() === NO_TRACER) return false;
+    this.spansSeen = true;
+    return true;
+  }
+
+  private spansSeen: boolean;
 
   /** The instruments: the SDK's, or no-ops (with live tallies) while no SDK is registered. */
   get metrics(): Instruments {
@@ -165,6 +182,9 @@ export class Telemetry {
     return this.tracer.startSpan(`${op} memcached`, { kind: SpanKind.CLIENT, attributes });
   }
 }
+
+/** What the API's proxy delegates to while no TracerProvider is registered. */
+const NO_TRACER = new ProxyTracerProvider().getDelegate();
 
 /**
  * Ends a span as failed. Only the error's name and code are recorded: memcas

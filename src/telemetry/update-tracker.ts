@@ -16,40 +16,50 @@ import {
 } from './semconv.js';
 import type { Span } from '@opentelemetry/api';
 import type { Clock } from '../clock/index.js';
+import type { BatchObserver } from '../txn/index.js';
 import { failSpan, type Telemetry } from './telemetry.js';
 import type { UpdateTelemetryOutcome } from './instruments.js';
 
 const SPAN_ATTRIBUTES = Object.freeze({ [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_MEMCACHED });
 
 /**
- * The telemetry of one `update()` call: a span (no key in it), and at the
- * end its outcome, attempts and duration. One object per call, so a client
- * with no SDK registered allocates little more than the API's no-op span.
+ * The telemetry of a client's `update()` calls: a span per call (no key in
+ * it) while a tracer records, and at the end its outcome, attempts and
+ * duration. One object per client: a call keeps only its span, and none at
+ * all while no SDK takes spans (the API's no-op span cost an object and four
+ * calls per update).
  */
 export class UpdateTracker {
-  private readonly span: Span;
-
   /**
    * @param telemetry - the client's instruments
-   * @param started - when the call was made (clock ms)
-   * @param clock - the clock `started` was read from
+   * @param clock - the clock calls' start times were read from
+   * @param batch - told what batches do
    */
   constructor(
     private readonly telemetry: Telemetry,
-    private readonly started: number,
     private readonly clock: Clock,
-  ) {
-    this.span = telemetry.tracer.startSpan('memcas update', { attributes: SPAN_ATTRIBUTES });
+    readonly batch: BatchObserver,
+  ) {}
+
+  /** A call starts: its span, while spans are recorded. */
+  start(): Span | undefined {
+    if (!this.telemetry.tracing) return undefined;
+    return this.telemetry.tracer.startSpan('memcas update', { attributes: SPAN_ATTRIBUTES });
   }
 
-  /** The call settled with a result. */
-  succeeded(outcome: UpdateTelemetryOutcome, attempts: number): void {
-    this.record(outcome, attempts);
-    this.span.end();
+  /** A call settled with a result. */
+  succeeded(
+    span: unknown,
+    started: number,
+    outcome: UpdateTelemetryOutcome,
+    attempts: number,
+  ): void {
+    this.record(span as Span | undefined, started, outcome, attempts);
+    (span as Span | undefined)?.end();
   }
 
-  /** The call failed after `attempts` attempts. */
-  failed(error: unknown, attempts: number): void {
+  /** A call failed after `attempts` attempts. */
+  failed(span: unknown, started: number, error: unknown, attempts: number): void {
     const outcome = isRetryExhaustedError(error)
       ? 'exhausted'
       : isRetryBudgetExhaustedError(error)
@@ -57,29 +67,34 @@ export class UpdateTracker {
         : isIndeterminateWriteError(error)
           ? 'indeterminate'
           : 'error';
-    this.record(outcome, attempts);
-    failSpan(this.span, error);
+    this.record(span as Span | undefined, started, outcome, attempts);
+    if (span !== undefined) failSpan(span as Span, error);
   }
 
-  /** The call took part in a conflict; `delayMs` is the backoff chosen. */
-  conflict(attempt: number, kind: ConflictKind, delayMs: number): void {
-    this.span.addEvent(EVENT_CAS_CONFLICT, {
+  /** A call took part in a conflict; `delayMs` is the backoff chosen. */
+  conflict(span: unknown, attempt: number, kind: ConflictKind, delayMs: number): void {
+    (span as Span | undefined)?.addEvent(EVENT_CAS_CONFLICT, {
       [ATTR_ATTEMPT]: attempt,
       [ATTR_CONFLICT_KIND]: kind,
       [ATTR_BACKOFF_DELAY_MS]: delayMs,
     });
   }
 
-  private record(outcome: UpdateTelemetryOutcome, attempts: number): void {
+  private record(
+    span: Span | undefined,
+    started: number,
+    outcome: UpdateTelemetryOutcome,
+    attempts: number,
+  ): void {
     const { metrics } = this.telemetry;
     const attributes = this.telemetry.outcome(outcome);
     metrics.updateOutcomes.add(1, attributes);
     metrics.updateAttempts.record(attempts, attributes);
     // The clock is read only when an SDK takes the duration.
     if (metrics.live) {
-      metrics.updateDuration.record((this.clock.now() - this.started) / 1000, attributes);
+      metrics.updateDuration.record((this.clock.now() - started) / 1000, attributes);
     }
-    this.span.setAttribute(ATTR_UPDATE_ATTEMPTS, attempts);
-    this.span.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
+    span?.setAttribute(ATTR_UPDATE_ATTEMPTS, attempts);
+    span?.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
   }
 }

@@ -17,11 +17,5 @@ export type {
 export type { UpdateIO, Snapshot, WriteOutcome } from './key-io.js';
 export { Batch, STALL_MS, type BatchObserver } from './batch.js';
 export { Combiner, type BatchRunner } from './combiner.js';
-export {
-  Updater,
-  UpdateCall,
-  type UpdateTelemetry,
-  type UpdateFn,
-  type CallObserver,
-} from './updater.js';
+export { Updater, UpdateCall, type UpdateTelemetry, type UpdateFn } from './updater.js';
 export { KeyUpdateIO } from './key-io.js';

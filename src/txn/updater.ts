@@ -13,12 +13,22 @@ import {
 } from './update-options.js';
 import type { Abort, Remove, UpdateContext, UpdateOutcome, UpdateResult } from './update-result.js';
 
-/** What the updater tells telemetry. */
+/**
+ * What the updater tells telemetry: one object per client, not one per call
+ * (a call keeps only the handle {@link UpdateTelemetry.start} gave it, none
+ * while nothing records spans).
+ */
 export interface UpdateTelemetry {
   /** Told what batches do. */
   readonly batch: BatchObserver;
-  /** An observer for one call made at `started`. */
-  call(started: number): CallObserver;
+  /** A call starts: the handle (a span) later reports take, if any. */
+  start(): unknown;
+  /** A call settled with a result. */
+  succeeded(handle: unknown, started: number, outcome: UpdateOutcome, attempts: number): void;
+  /** A call failed after `attempts` attempts. */
+  failed(handle: unknown, started: number, error: unknown, attempts: number): void;
+  /** A call took part in a conflict; `delayMs` is the backoff chosen. */
+  conflict(handle: unknown, attempt: number, kind: ConflictKind, delayMs: number): void;
 }
 
 /**
@@ -102,7 +112,7 @@ export class Updater {
         started,
         resolve as (r: UpdateResult<T>) => void,
         reject,
-        this.telemetry?.call(started),
+        this.telemetry,
         this.left as (call: UpdateCall<T>) => void,
       );
       this.link(call as UpdateCall<unknown>);
@@ -221,16 +231,6 @@ export type UpdateFn<T, R = unknown> = (
   context: UpdateContext,
 ) => T | Remove | Abort<R> | Promise<T | Remove | Abort<R>>;
 
-/** Told how one `update()` call goes (telemetry implements it). */
-export interface CallObserver {
-  /** The call settled with a result. */
-  succeeded(outcome: UpdateOutcome, attempts: number): void;
-  /** The call failed after `attempts` attempts. */
-  failed(error: unknown, attempts: number): void;
-  /** The call took part in a conflict; `delayMs` is the backoff chosen. */
-  conflict(attempt: number, kind: ConflictKind, delayMs: number): void;
-}
-
 /**
  * One `update()` call: its function and options, and how it settles. A batch
  * runs one or more of them (combining); each settles exactly once.
@@ -277,7 +277,7 @@ export class UpdateCall<T> {
    * @param started - when the call was made (clock ms)
    * @param fulfil - fulfils the caller's promise
    * @param fail - rejects the caller's promise
-   * @param observer - told how the call goes
+   * @param telemetry - told how the call goes
    * @param onSettled - told once the call has settled (the updater's count of live calls)
    */
   constructor(
@@ -288,17 +288,21 @@ export class UpdateCall<T> {
     readonly started: number,
     private readonly fulfil: (result: UpdateResult<T>) => void,
     private readonly fail: (error: unknown) => void,
-    private readonly observer?: CallObserver,
+    private readonly telemetry?: UpdateTelemetry,
     private readonly onSettled?: (call: UpdateCall<T>) => void,
   ) {
     this.deadline = started + retry.deadlineMs;
+    this.trace = telemetry?.start();
   }
+
+  /** What telemetry keeps of the call (its span), if anything. */
+  private readonly trace: unknown;
 
   /** Settles the call with a result. */
   resolve(result: UpdateResult<T>): void {
     if (this.settled) return;
     this.settled = true;
-    this.observer?.succeeded(result.outcome, result.attempts);
+    this.telemetry?.succeeded(this.trace, this.started, result.outcome, result.attempts);
     this.fulfil(result);
     this.onSettled?.(this);
   }
@@ -311,13 +315,13 @@ export class UpdateCall<T> {
     if (this.settled) return;
     this.settled = true;
     const reported = this.lostWrite !== undefined && !fromFn ? this.lostWrite : error;
-    this.observer?.failed(reported, this.attempts);
+    this.telemetry?.failed(this.trace, this.started, reported, this.attempts);
     this.fail(reported);
     this.onSettled?.(this);
   }
 
   /** Notes a conflict this call took part in. */
   onConflict(attempt: number, kind: ConflictKind, delayMs: number): void {
-    this.observer?.conflict(attempt, kind, delayMs);
+    this.telemetry?.conflict(this.trace, attempt, kind, delayMs);
   }
 }
