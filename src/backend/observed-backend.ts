@@ -42,7 +42,7 @@ export class ObservedBackend implements Backend {
     return this.run('get', () => this.inner.get(key));
   }
   getMany(keys: readonly string[]): Promise<Array<StoredItem | undefined>> {
-    return this.run('getMany', () => this.inner.getMany(keys));
+    return this.run('getMany', () => this.inner.getMany(keys), keys.length);
   }
   async store(request: StoreRequest): Promise<StoreResult> {
     const op = request.cas !== 0n ? 'cas' : request.mode;
@@ -84,8 +84,8 @@ export class ObservedBackend implements Backend {
     return this.inner.close();
   }
 
-  private run<R>(op: string, call: () => Promise<R>): Promise<R> {
-    const token = this.observer.start(op);
+  private run<R>(op: string, call: () => Promise<R>, batchSize?: number): Promise<R> {
+    const token = this.observer.start(op, batchSize);
     return call().then(
       (value) => {
         this.observer.finish(op, token, undefined);

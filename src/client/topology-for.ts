@@ -9,7 +9,7 @@ import {
   type Topology,
 } from '../cluster/index.js';
 import { nodeBackend } from '../protocol/index.js';
-import { BatchSizing, OperationObserver, type Telemetry } from '../telemetry/index.js';
+import { OperationObserver, type Telemetry } from '../telemetry/index.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ResolvedServer } from './server-address.js';
 
@@ -42,8 +42,7 @@ export function clusterNode(
         o.cluster.retryAfterMs,
         health,
       );
-      // Text reads many keys with one multi-key gets: one operation, not a batch.
-      return server.protocol === 'text' ? backend : new BatchSizing(backend, observer);
+      return backend;
     },
   };
 }
@@ -72,7 +71,7 @@ export function topologyFor(o: ResolvedClientOptions, telemetry: Telemetry): Top
       ? o.memory
       : new MemoryStore({ ...o.memory, maxValueBytes: o.maxValueBytes });
   const observer = new OperationObserver(telemetry, store.address);
-  return new SingleNodeTopology(new BatchSizing(new ObservedBackend(store, observer), observer));
+  return new SingleNodeTopology(new ObservedBackend(store, observer));
 }
 
 /**

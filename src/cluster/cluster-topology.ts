@@ -214,7 +214,7 @@ export class ClusterTopology implements Topology {
     // The node's operations report here how they ended: health first, then telemetry.
     const also = node.observer;
     const backend = node.connect({
-      start: (op) => also?.start(op),
+      start: (op, batchSize) => also?.start(op, batchSize),
       finish: (op, token, error) => {
         if (error === undefined) health.success();
         else this.recordFailure(member, error);

@@ -133,60 +133,64 @@ export abstract class NodeBackend<R extends Reply> implements Backend, CallOwner
     closed: (r: R | undefined) => void,
   ): Promise<Array<StoredItem | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
-    return this.observe<Array<StoredItem | undefined>>('getMany', (settle) => {
-      const conn = this.connection();
-      const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
-      let failed = false;
-      const onError = (err: Error): void => {
-        if (!failed) settle.fail(err);
-        failed = true;
-      };
-      keys.forEach((key, i) => {
-        // Every field written out, those the connection sets later too: an
-        // entry made by spreading and then grown is a slow, unshared shape
-        // (getMany cost 5x the CPU of 100 gets that way).
-        const quiet = quietGet(key);
+    return this.observe<Array<StoredItem | undefined>>(
+      'getMany',
+      (settle) => {
+        const conn = this.connection();
+        const results = new Array<StoredItem | undefined>(keys.length).fill(undefined);
+        let failed = false;
+        const onError = (err: Error): void => {
+          if (!failed) settle.fail(err);
+          failed = true;
+        };
+        keys.forEach((key, i) => {
+          // Every field written out, those the connection sets later too: an
+          // entry made by spreading and then grown is a slow, unshared shape
+          // (getMany cost 5x the CPU of 100 gets that way).
+          const quiet = quietGet(key);
+          conn.enqueue({
+            request: quiet.request,
+            opaqueAt: quiet.opaqueAt,
+            opaque: undefined,
+            sent: undefined,
+            deadline: undefined,
+            op: 'getMany',
+            key,
+            write: false,
+            quiet: true,
+            onResponse: (r) => {
+              if (r === undefined) return true;
+              try {
+                results[i] = hit(r, key, conn.id);
+              } catch (err) {
+                if (err instanceof MalformedReplyError) throw err;
+                onError(err as Error);
+              }
+              return true;
+            },
+            onError,
+          });
+        });
         conn.enqueue({
-          request: quiet.request,
-          opaqueAt: quiet.opaqueAt,
+          request: closer.request,
+          opaqueAt: closer.opaqueAt,
           opaque: undefined,
           sent: undefined,
           deadline: undefined,
           op: 'getMany',
-          key,
+          key: '',
           write: false,
-          quiet: true,
+          quiet: false,
           onResponse: (r) => {
-            if (r === undefined) return true;
-            try {
-              results[i] = hit(r, key, conn.id);
-            } catch (err) {
-              if (err instanceof MalformedReplyError) throw err;
-              onError(err as Error);
-            }
+            closed(r);
+            if (!failed) settle.done(results);
             return true;
           },
           onError,
         });
-      });
-      conn.enqueue({
-        request: closer.request,
-        opaqueAt: closer.opaqueAt,
-        opaque: undefined,
-        sent: undefined,
-        deadline: undefined,
-        op: 'getMany',
-        key: '',
-        write: false,
-        quiet: false,
-        onResponse: (r) => {
-          closed(r);
-          if (!failed) settle.done(results);
-          return true;
-        },
-        onError,
-      });
-    });
+      },
+      keys.length,
+    );
   }
 
   /** Queues requests of one operation that needs several (getMany, stats). */
@@ -201,10 +205,17 @@ export abstract class NodeBackend<R extends Reply> implements Backend, CallOwner
     return this.connection();
   }
 
-  /** Runs an operation, telling the observer when it starts and how it ends. */
-  protected observe<T>(op: string, run: (settle: Settle<T>) => void): Promise<T> {
+  /**
+   * Runs an operation, telling the observer when it starts and how it ends
+   * (`batchSize`: the keys of a pipeline of one request per key).
+   */
+  protected observe<T>(
+    op: string,
+    run: (settle: Settle<T>) => void,
+    batchSize?: number,
+  ): Promise<T> {
     const observer = this.observer;
-    const token = observer?.start(op);
+    const token = observer?.start(op, batchSize);
     return new Promise<T>((resolve, reject) => {
       const settle: Settle<T> = {
         done: (value) => {

@@ -1,7 +1,7 @@
 export * from './semconv.js';
 export { VERSION } from './version.js';
 export { NodeAttributes, errorType, nodeAttributes } from './node-attributes.js';
-export { Tally } from './tally.js';
+export { Tally } from './instruments.js';
 export { Telemetry, failSpan, type TelemetryOptions } from './telemetry.js';
 export {
   Instruments,
@@ -11,6 +11,5 @@ export {
 } from './instruments.js';
 export { ComputeTelemetry } from './compute-telemetry.js';
 export { OperationObserver } from './operation-observer.js';
-export { BatchSizing } from './batch-sizing.js';
 export { UpdateTracker } from './update-tracker.js';
 export { lockTelemetry } from './lock-telemetry.js';

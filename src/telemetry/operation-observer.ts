@@ -31,16 +31,13 @@ type Token =
  *
  * A `getMany` on the binary and meta protocols sends one quiet get per key,
  * so per the database conventions it is a batch: `db.operation.name` is
- * `BATCH get`, and its span carries `db.operation.batch.size`. The size comes
- * from {@link BatchSizing}, which wraps those nodes' backends. A `getMany` of
- * one key is a plain `get`, and so is one without a size: the text protocol's
- * multi-key `gets`, one command (the conventions: a command is not a batch
- * because it takes many keys).
+ * `BATCH get`, and its span carries `db.operation.batch.size`: the backend
+ * passes the size to `start`. A `getMany` of one key is a plain `get`, and so
+ * is one without a size: the text protocol's multi-key `gets`, one command
+ * (the conventions: a command is not a batch because it takes many keys).
  */
 export class OperationObserver implements BackendObserver {
   private readonly attributes: NodeAttributes;
-  /** Keys of the `getMany` being started on this node; set only during that call. */
-  private batchSize: number | undefined;
 
   /** @param telemetry - the client's instruments @param address - the node */
   constructor(
@@ -50,19 +47,12 @@ export class OperationObserver implements BackendObserver {
     this.attributes = telemetry.node(address);
   }
 
-  /**
-   * Says how many keys the `getMany` about to start has (`undefined` once it
-   * has started). The backend calls `start` synchronously inside `getMany`.
-   */
-  sizeBatch(size: number | undefined): void {
-    this.batchSize = size;
-  }
-
-  start(op: string): Token {
+  /** See {@link BackendObserver.start}. */
+  start(op: string, batchSize?: number): Token {
     let name = OPERATION_NAMES[op] ?? op;
     let size: number | undefined;
     if (op === 'getMany') {
-      size = this.batchSize;
+      size = batchSize;
       // One key is one operation, not a batch; nor is one multi-key command (semconv).
       name = size === undefined || size === 1 ? 'get' : BATCH_GET;
     }
