@@ -92,28 +92,28 @@ export class Telemetry {
       this.early = new Instruments(meter);
       this.unregistered = provider;
     }
-    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
-      'memcas',
-      VERSION,
-    );
-    this.spansSeen = options.tracerProvider !== undefined;
+    const tracers = options.tracerProvider ?? trace.getTracerProvider();
+    this.tracer = tracers.getTracer('memcas', VERSION);
+    this.spansSeen = !(tracers instanceof ProxyTracerProvider);
+    this.proxy = tracers instanceof ProxyTracerProvider ? tracers : undefined;
     this.traceOperations = options.traceOperations ?? false;
     this.measureOperations = options.measureOperations ?? true;
   }
 
   /**
    * Whether spans are recorded: a tracer provider was given, or one is now
-   * registered globally behind the API's proxy (looked up until one is, then
-   * never again). While none is, a span would be the API's no-op one.
+   * registered behind the API's proxy the tracer came from (asked until one
+   * is, then never again). While none is, a span would be the API's no-op one.
    */
   get tracing(): boolean {
     if (this.spansSeen) return true;
-    const global = trace.getTracerProvider();
-    if (global instanceof ProxyTracerProvider && global.getDelegate() === NO_TRACER) return false;
+    if ((this.proxy as ProxyTracerProvider).getDelegate() === NO_TRACER) return false;
     this.spansSeen = true;
     return true;
   }
 
+  /** The API's global proxy, when the tracer is its. */
+  private readonly proxy: ProxyTracerProvider | undefined;
   private spansSeen: boolean;
 
   /** The instruments: the SDK's, or no-ops (with live tallies) while no SDK is registered. */

@@ -101,6 +101,7 @@ export class Batch<T> {
    * @param gate - the client's retry budget, asked before each retry (none: unlimited)
    * @param observer - told what the batch does
    * @param onStall - called once if an asynchronous `fn` holds the batch longer than {@link STALL_MS}
+   * @param onDone - called once every call has settled (when {@link Batch.done} resolves)
    */
   constructor(
     private readonly io: UpdateIO<T>,
@@ -109,6 +110,7 @@ export class Batch<T> {
     private readonly gate: RetryGate | undefined = undefined,
     private readonly observer?: BatchObserver,
     private onStall?: () => void,
+    private readonly onDone?: () => void,
   ) {
     this.calls = calls;
     for (const call of calls) {
@@ -136,7 +138,10 @@ export class Batch<T> {
   private run(): Promise<void> {
     // Every call may have settled already (signals aborted before it began).
     const size = this.liveCount();
-    if (size === 0) return Promise.resolve();
+    if (size === 0) {
+      this.onDone?.();
+      return Promise.resolve();
+    }
     this.observer?.started(size);
     // Most updates win their first attempt, so it runs directly: p-retry's
     // own setup cost a quarter of an uncontended update.
@@ -170,9 +175,10 @@ export class Batch<T> {
     }
   }
 
-  /** Removes the abort listeners. */
+  /** The batch is over: removes the abort listeners, and says so. */
   private cleanup(): void {
     if (this.cleanups !== undefined) for (const cleanup of this.cleanups) cleanup();
+    this.onDone?.();
   }
 
   /**
@@ -222,7 +228,7 @@ export class Batch<T> {
       // not be written: the others are applied again to a fresh read.
       // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
       this.expire(false);
-      if (this.calls.some(leftAfterApplying)) {
+      if (this.leftAfterApplying()) {
         // Not a new attempt: the same one, without the calls that left.
         for (const call of this.calls) if (call.step !== undefined) call.attempts--;
         continue;
@@ -552,6 +558,12 @@ export class Batch<T> {
     );
   }
 
+  /** Whether a call whose change was applied in this attempt has settled since (timed out, aborted). */
+  private leftAfterApplying(): boolean {
+    for (const call of this.calls) if (call.settled && isApplied(call.step)) return true;
+    return false;
+  }
+
   /** The first call not yet settled (undefined: the batch is done). */
   private first(): UpdateCall<T> | undefined {
     for (const call of this.calls) if (!call.settled) return call;
@@ -600,11 +612,6 @@ const CREATED = 'created';
 
 function isApplied(step: Step | undefined): step is 'removed' | 'updated' | 'created' {
   return step !== undefined && step !== RAN;
-}
-
-/** A call whose change was applied in this attempt, then settled (timed out, aborted). */
-function leftAfterApplying<T>(call: UpdateCall<T>): boolean {
-  return call.settled && isApplied(call.step);
 }
 
 function isPromiseLike<V>(value: V | PromiseLike<V>): value is PromiseLike<V> {

@@ -3,12 +3,16 @@ import { RetryExhaustedError } from '../errors/index.js';
 import type { UpdateCall } from './updater.js';
 import type { UpdateIO } from './key-io.js';
 
-/** Runs a batch of calls and resolves when all have settled (never rejects); `onStall` is called if one call's `fn` holds it too long. */
+/**
+ * Runs a batch of calls and calls `onDone` once all have settled; `onStall`
+ * is called if one call's `fn` holds it too long.
+ */
 export type BatchRunner = <T>(
   io: UpdateIO<T>,
   calls: ReadonlyArray<UpdateCall<T>>,
   onStall: () => void,
-) => Promise<void>;
+  onDone: () => void,
+) => void;
 
 /** The calls of one group (key, codec, TTL): the batch running, and those waiting for the next. */
 class Queue<T> {
@@ -80,7 +84,7 @@ export class Combiner {
 
   /**
    * Runs the queue's next batch, and when it is done the one after, until no
-   * call waits (callbacks, not an async loop: no promise of its own per batch).
+   * call waits (callbacks, not an async loop or a then: no promise of its own).
    * @internal
    */
   drain<T>(queue: Queue<T>): void {
@@ -100,8 +104,7 @@ export class Combiner {
     for (const call of calls) call.unwatch?.();
     queue.onStall ??= () => this.detach(queue);
     queue.next ??= () => this.drain(queue);
-    // A runner never rejects (Batch.done settles every call itself).
-    void this.runBatch(queue.io as UpdateIO<T>, calls, queue.onStall).then(queue.next);
+    this.runBatch(queue.io as UpdateIO<T>, calls, queue.onStall, queue.next);
   }
 
   /** Deletes the idle queues (nothing running, nothing waiting). */

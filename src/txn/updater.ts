@@ -75,7 +75,10 @@ export class Updater {
     private readonly gate?: RetryGate,
   ) {
     this.retry = defaults;
-    this.combiner = new Combiner((io, calls, onStall) => this.runBatch(io, calls, onStall), clock);
+    this.combiner = new Combiner(
+      (io, calls, onStall, onDone) => this.runBatch(io, calls, onStall, onDone),
+      clock,
+    );
   }
 
   /**
@@ -119,7 +122,7 @@ export class Updater {
       if (options.combine ?? this.combineByDefault) {
         this.combiner.submit(this.group(fullKey, codec as Codec<unknown>, ttl), io, call);
       } else {
-        void this.runBatch(io, [call]);
+        this.runBatch(io, [call]);
       }
     });
   }
@@ -193,8 +196,12 @@ export class Updater {
     io: UpdateIO<T>,
     calls: ReadonlyArray<UpdateCall<T>>,
     onStall?: () => void,
-  ): Promise<void> {
-    if (this.abandoned) return Promise.resolve();
+    onDone?: () => void,
+  ): void {
+    if (this.abandoned) {
+      onDone?.();
+      return;
+    }
     const batch: Batch<T> = new Batch(
       io,
       calls,
@@ -202,10 +209,10 @@ export class Updater {
       this.gate,
       this.telemetry?.batch,
       onStall,
+      onDone,
     );
     for (const call of calls) if (!call.settled) call.batch = batch as Batch<unknown>;
     if (this.closing) batch.close();
-    return batch.done;
   }
 
   /**

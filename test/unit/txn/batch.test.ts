@@ -284,10 +284,9 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     const manual = new ManualClock();
     const { io, state } = fakeIO(1);
     const batches: Array<Promise<void>> = [];
-    const combiner = new Combiner((batchIO, calls, onStall) => {
-      const b = new Batch(batchIO, calls, manual, undefined, undefined, onStall);
+    const combiner = new Combiner((batchIO, calls, onStall, onDone) => {
+      const b = new Batch(batchIO, calls, manual, undefined, undefined, onStall, onDone);
       batches.push(b.done);
-      return b.done;
     }, manual);
     const stuck = waiter(() => new Promise<number>(() => undefined), { deadlineMs: Infinity });
     combiner.submit('k', io, stuck.w);
@@ -341,8 +340,8 @@ describe('Batch and Updater: deadlines of every waiting call, lost writes, close
     const manual = new ManualClock();
     const { io, state } = fakeIO(1);
     const combiner = new Combiner(
-      (batchIO, calls, onStall) =>
-        new Batch(batchIO, calls, manual, undefined, undefined, onStall).done,
+      (batchIO, calls, onStall, onDone) =>
+        void new Batch(batchIO, calls, manual, undefined, undefined, onStall, onDone),
       manual,
     );
     let release!: () => void;

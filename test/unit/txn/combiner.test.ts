@@ -26,15 +26,14 @@ interface Run {
 /** A runner that records every batch and settles each only when told. */
 function fakeRunner() {
   const runs: Run[] = [];
-  const runner: BatchRunner = (batchIO, calls, onStall) =>
-    new Promise<void>((resolve) => {
-      runs.push({
-        io: batchIO as UpdateIO<unknown>,
-        calls: calls as ReadonlyArray<UpdateCall<unknown>>,
-        stall: onStall,
-        finish: resolve,
-      });
+  const runner: BatchRunner = (batchIO, calls, onStall, onDone) => {
+    runs.push({
+      io: batchIO as UpdateIO<unknown>,
+      calls: calls as ReadonlyArray<UpdateCall<unknown>>,
+      stall: onStall,
+      finish: onDone,
     });
+  };
   /** Each batch's call ids, in the order the batches started. */
   const batches = (): string[][] => runs.map((r) => r.calls.map(idOf));
   return { combiner: new Combiner(runner, clock), runs, batches };
