@@ -18,6 +18,8 @@ export interface ProtocolRow {
   memcasText: number | undefined;
   updateMeta: number;
   updateBinary: number;
+  /** update() meta / gets+cas meta throughput in each paired round. */
+  pairedUpdateRatios: number[];
   /** CPU of this process per pair (µs; per update for update()), least of the rounds. */
   cpuRawMeta: number;
   cpuMemcasMeta: number;
@@ -101,6 +103,29 @@ export async function benchProtocols(
         });
       }
     }
+    // The update() target is a ratio of two noisy rates: also measured in
+    // paired rounds (the two back to back, order alternating), reported as the
+    // median of the per-round ratios.
+    const meta = clients.get('meta');
+    const paired: number[] = [];
+    if (meta) {
+      for (let round = 0; round < PAIRED_ROUNDS; round++) {
+        const pair = async (w: number): Promise<void> => {
+          const hit = await meta.gets<typeof VALUE>(`p:${w}`);
+          await meta.cas(`p:${w}`, VALUE, hit!.cas);
+        };
+        const update = async (w: number): Promise<void> => {
+          await meta.update<typeof VALUE>(`p:${w}`, (v) => ({ ...v!, visits: v!.visits + 1 }));
+        };
+        const order = round % 2 === 0 ? [pair, update] : [update, pair];
+        const [first, second] = [
+          await throughput(concurrency, slice, order[0]!),
+          await throughput(concurrency, slice, order[1]!),
+        ];
+        const [p, u] = round % 2 === 0 ? [first!, second!] : [second!, first!];
+        paired.push(u.perSecond / p.perSecond);
+      }
+    }
     mj.close();
     rawBinary.close();
     rawMeta.close();
@@ -119,6 +144,7 @@ export async function benchProtocols(
       cpuMemcasMeta: cpu.meta ?? 0,
       cpuMemcasBinary: cpu.binary ?? 0,
       cpuUpdateMeta: cpu['update-meta'] ?? 0,
+      pairedUpdateRatios: paired,
     });
     process.stderr.write(`  protocols, ${concurrency} in flight: done\n`);
   }
@@ -171,5 +197,26 @@ export async function benchProtocols(
       fmt(r.cpuMemcasMeta / r.cpuUpdateMeta, 2),
     ]),
   );
+  console.log(
+    `\nupdate() meta / gets+cas meta, ${PAIRED_ROUNDS} paired rounds (back to back, order alternating):\n`,
+  );
+  printTable(
+    ['in flight', 'median', 'rounds'],
+    rows.map((r) => [
+      String(r.concurrency),
+      fmt(median(r.pairedUpdateRatios), 2),
+      r.pairedUpdateRatios.map((x) => fmt(x, 2)).join(' '),
+    ]),
+  );
   return rows;
+}
+
+/** Paired rounds of gets+cas and update() over meta at each concurrency. */
+const PAIRED_ROUNDS = 8;
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

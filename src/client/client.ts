@@ -540,7 +540,10 @@ export class Client {
   /**
    * Adds a memcached node at run time. Only the keys that now hash to it move
    * (about 1/N of them); their old copies stay on the previous owners until
-   * they expire or are overwritten.
+   * they expire or are overwritten. Under the `'rehash'` failure policy the
+   * node is flushed before it serves (it may hold values from before it left,
+   * older than those written elsewhere since); its keys stay on the next
+   * nodes until the flush answers. See docs/sharding.md.
    * @throws TypeError for the embedded store, a bad entry or a node already present
    */
   addServer(server: string | ServerAddress): void {
