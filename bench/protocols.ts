@@ -18,8 +18,8 @@ export interface ProtocolRow {
   memcasText: number | undefined;
   updateMeta: number;
   updateBinary: number;
-  /** update() meta / gets+cas meta throughput in each paired round. */
-  pairedUpdateRatios: number[];
+  /** The issue's three ratios in each paired round. */
+  paired: PairedRatios;
   /** CPU of this process per pair (µs; per update for update()), least of the rounds. */
   cpuRawMeta: number;
   cpuMemcasMeta: number;
@@ -103,27 +103,37 @@ export async function benchProtocols(
         });
       }
     }
-    // The update() target is a ratio of two noisy rates: also measured in
-    // paired rounds (the two back to back, order alternating), reported as the
-    // median of the per-round ratios.
+    // The targets are ratios of noisy rates: also measured in paired rounds
+    // (the rows of a target back to back, their order rotating each round),
+    // reported as the median of the per-round ratios.
     const meta = clients.get('meta');
-    const paired: number[] = [];
-    if (meta) {
+    const binary = clients.get('binary');
+    const paired: PairedRatios = { metaRaw: [], metaBinary: [], updateMeta: [] };
+    if (meta && binary) {
+      const getsCas = (c: typeof meta) => async (w: number) => {
+        const hit = await c.gets<typeof VALUE>(`p:${w}`);
+        await c.cas(`p:${w}`, VALUE, hit!.cas);
+      };
+      const steps: Record<string, (w: number) => Promise<unknown>> = {
+        raw: async (w) => {
+          const hit = await rawMeta.get(`p:${w}`);
+          await rawMeta.cas(`p:${w}`, VALUE, hit!.cas);
+        },
+        meta: getsCas(meta),
+        binary: getsCas(binary),
+        update: (w) =>
+          meta.update<typeof VALUE>(`p:${w}`, (v) => ({ ...v!, visits: v!.visits + 1 })),
+      };
+      const names = Object.keys(steps);
       for (let round = 0; round < PAIRED_ROUNDS; round++) {
-        const pair = async (w: number): Promise<void> => {
-          const hit = await meta.gets<typeof VALUE>(`p:${w}`);
-          await meta.cas(`p:${w}`, VALUE, hit!.cas);
-        };
-        const update = async (w: number): Promise<void> => {
-          await meta.update<typeof VALUE>(`p:${w}`, (v) => ({ ...v!, visits: v!.visits + 1 }));
-        };
-        const order = round % 2 === 0 ? [pair, update] : [update, pair];
-        const [first, second] = [
-          await throughput(concurrency, slice, order[0]!),
-          await throughput(concurrency, slice, order[1]!),
-        ];
-        const [p, u] = round % 2 === 0 ? [first!, second!] : [second!, first!];
-        paired.push(u.perSecond / p.perSecond);
+        const rate: Record<string, number> = {};
+        for (let i = 0; i < names.length; i++) {
+          const name = names[(round + i) % names.length]!;
+          rate[name] = (await throughput(concurrency, slice, steps[name]!)).perSecond;
+        }
+        paired.metaRaw.push(rate.meta! / rate.raw!);
+        paired.metaBinary.push(rate.meta! / rate.binary!);
+        paired.updateMeta.push(rate.update! / rate.meta!);
       }
     }
     mj.close();
@@ -144,7 +154,7 @@ export async function benchProtocols(
       cpuMemcasMeta: cpu.meta ?? 0,
       cpuMemcasBinary: cpu.binary ?? 0,
       cpuUpdateMeta: cpu['update-meta'] ?? 0,
-      pairedUpdateRatios: paired,
+      paired,
     });
     process.stderr.write(`  protocols, ${concurrency} in flight: done\n`);
   }
@@ -198,20 +208,38 @@ export async function benchProtocols(
     ]),
   );
   console.log(
-    `\nupdate() meta / gets+cas meta, ${PAIRED_ROUNDS} paired rounds (back to back, order alternating):\n`,
+    `\n${PAIRED_ROUNDS} paired rounds (raw meta, memcas meta, memcas binary, update() meta back to back, order rotating): median of each round's ratio\n`,
   );
   printTable(
-    ['in flight', 'median', 'rounds'],
+    [
+      'in flight',
+      'meta / raw meta',
+      'meta / binary',
+      'update() meta / gets+cas meta',
+      'update() rounds',
+    ],
     rows.map((r) => [
       String(r.concurrency),
-      fmt(median(r.pairedUpdateRatios), 2),
-      r.pairedUpdateRatios.map((x) => fmt(x, 2)).join(' '),
+      fmt(median(r.paired.metaRaw), 2),
+      `${fmt(median(r.paired.metaBinary), 2)}x`,
+      fmt(median(r.paired.updateMeta), 2),
+      r.paired.updateMeta.map((x) => fmt(x, 2)).join(' '),
     ]),
   );
   return rows;
 }
 
-/** Paired rounds of gets+cas and update() over meta at each concurrency. */
+/** Per-round ratios of the issue's three targets. */
+export interface PairedRatios {
+  /** memcas gets+cas over meta / the raw meta socket. */
+  readonly metaRaw: number[];
+  /** memcas over meta / memcas over binary. */
+  readonly metaBinary: number[];
+  /** update() over meta / gets+cas over meta. */
+  readonly updateMeta: number[];
+}
+
+/** Paired rounds at each concurrency. */
 const PAIRED_ROUNDS = 8;
 
 function median(values: readonly number[]): number {
