@@ -358,7 +358,6 @@ describe('Client.update (review 2): never throws synchronously', () => {
   });
 });
 
-
 // ---------------------------------------------------------------- telemetry on the embedded store
 
 describe('telemetry (review 2): embedded store', () => {
