@@ -248,17 +248,32 @@ export class ClusterTopology implements Topology {
     try {
       await member.backend.flush();
     } catch (error) {
-      if (this.closed || this.members.get(member.address) !== member) return;
+      if (!this.isMember(member)) return;
       const cause = error instanceof Error ? error.message : String(error);
       this.notify(member.address, 'down', `its flush before joining failed (${cause})`);
       this.scheduleProbe(member);
       return;
     }
-    if (this.closed || this.members.get(member.address) !== member) return;
+    this.readmit(member);
+  }
+
+  /** Whether `member` is still the node at its address of an open cluster. */
+  private isMember(member: Member): boolean {
+    return !this.closed && this.members.get(member.address) === member;
+  }
+
+  /**
+   * A node held out (joining, or down and probed) answered, flushed under
+   * 'rehash': it serves again; under 'rehash' tokens read from the nodes that
+   * stood in for it are void, and this client's copies on them are dropped.
+   * False when it left meanwhile (its address may be another member's now).
+   */
+  private readmit(member: Member): boolean {
+    if (!this.isMember(member)) return false;
     member.health.recovered();
-    // Tokens read from the nodes that stood in for it are void.
-    this.epoch++;
+    if (this.options.onNodeDown === 'rehash') this.epoch++;
     this.dropFallbackCopies(member.address);
+    return true;
   }
 
   /**
@@ -296,7 +311,7 @@ export class ClusterTopology implements Topology {
   }
 
   private async probe(member: Member): Promise<void> {
-    if (this.closed || this.members.get(member.address) !== member) return;
+    if (!this.isMember(member)) return;
     member.health.probing();
     try {
       await member.backend.noop();
@@ -308,13 +323,9 @@ export class ClusterTopology implements Topology {
       this.scheduleProbe(member);
       return;
     }
-    // The node left while it was probed (its address may be another member's now).
-    if (this.closed || this.members.get(member.address) !== member) return;
-    member.health.recovered();
-    if (this.options.onNodeDown === 'rehash') this.epoch++;
+    if (!this.readmit(member)) return;
     const flushed = this.options.onNodeDown === 'rehash' ? '; flushed before rejoining' : '';
     this.notify(member.address, 'up', `a probe answered${flushed}`);
-    this.dropFallbackCopies(member.address);
   }
 
   /**

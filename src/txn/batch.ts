@@ -375,6 +375,8 @@ export class Batch<T> {
     for (const call of this.calls) {
       const step = call.step;
       if (isApplied(step)) {
+        // Written: it settles with the write, whatever came while it was on the wire.
+        call.held = undefined;
         const attempts = call.attempts;
         const value = call.stepValue as T;
         call.stepValue = undefined;

@@ -89,9 +89,7 @@ export class Combiner {
    */
   drain<T>(queue: Queue<T>): void {
     if (queue.calls.length === 0) {
-      queue.cancelTimer?.();
-      queue.cancelTimer = undefined;
-      queue.timerAt = Infinity;
+      disarm(queue);
       queue.running = false;
       queue.io = undefined;
       return;
@@ -124,9 +122,7 @@ export class Combiner {
     this.queues.delete(queue.group);
     const waiting = queue.calls;
     queue.calls = [];
-    queue.cancelTimer?.();
-    queue.cancelTimer = undefined;
-    queue.timerAt = Infinity;
+    disarm(queue);
     for (const call of waiting) {
       call.unwatch?.();
       this.submit(queue.group, queue.io as UpdateIO<T>, call);
@@ -176,6 +172,13 @@ export class Combiner {
     call.unwatch?.();
     call.reject(error);
   }
+}
+
+/** Cancels a queue's deadline timer. */
+function disarm<T>(queue: Queue<T>): void {
+  queue.cancelTimer?.();
+  queue.cancelTimer = undefined;
+  queue.timerAt = Infinity;
 }
 
 function startDrain(combiner: Combiner, queue: Queue<unknown>): void {
