@@ -145,6 +145,8 @@ export class Flight<T> {
     let delay = 0;
     for (;;) {
       signal.throwIfAborted();
+      // A lease won by this read may start as soon as the read is sent: its end counts from here.
+      const readAt = this.clock.now();
       const view = await leases.read();
       if (signal.aborted) {
         // Every caller left while the read was on its way: compute nothing for nobody, and give
@@ -158,9 +160,11 @@ export class Flight<T> {
       }
       if (view.kind === 'won') {
         this.observer?.leaseWon();
-        return this.computeUnder(view.lease, view.reason, view.previous, waitedMs);
+        return this.computeUnder(view.lease, view.reason, view.previous, waitedMs, readAt);
       }
-      if (view.kind === 'none') return this.computeUnder(undefined, 'miss', undefined, waitedMs);
+      if (view.kind === 'none') {
+        return this.computeUnder(undefined, 'miss', undefined, waitedMs, this.clock.now());
+      }
       if (view.previous !== undefined && options.staleSeconds > 0) {
         // Another caller recomputes; the old value serves meanwhile.
         const value = this.setup.decode(view.previous);
@@ -176,7 +180,7 @@ export class Flight<T> {
         if (options.onWaitTimeout === 'fail') {
           throw new LeaseTimeoutError(this.setup.key, now - started, waits + 1);
         }
-        return this.computeUnder(undefined, 'wait_timeout', view.previous, now - started);
+        return this.computeUnder(undefined, 'wait_timeout', view.previous, now - started, now);
       }
       if (!this.gate.tryRetry()) {
         throw new RetryBudgetExhaustedError('getOrCompute', this.setup.key, waits + 1);
@@ -195,21 +199,24 @@ export class Flight<T> {
   /**
    * Runs the compute and writes its value: under `lease` when there is one
    * (a throw gives the lease up before the callers hear of it), otherwise
-   * only if the key is missing.
+   * only if the key is missing. The flight is overdue `leaseMs` after
+   * `leaseFrom`: when the read that won the lease was sent (other processes
+   * may take it over from then on), or when the compute starts.
    */
   private async computeUnder(
     lease: Lease | undefined,
     reason: ComputeReason,
     previous: StoredValue | undefined,
     waitedMs: number,
+    leaseFrom: number,
   ): Promise<Outcome<T>> {
     const { setup } = this;
     let bytes: Buffer;
     let value: T;
     try {
       const before = this.decodePrevious(previous);
+      this.leaseEndsAt = leaseFrom + setup.options.leaseMs;
       const t0 = this.clock.now();
-      this.leaseEndsAt = t0 + setup.options.leaseMs;
       value = await setup.compute({
         key: setup.key,
         reason,
