@@ -23,9 +23,22 @@ import {
 } from '../../../src/txn/index.js';
 import { jsonCodec } from '../../../src/codec/index.js';
 import { ManualClock, settle } from '../../helpers/manual-clock.js';
+import type { Clock } from '../../../src/clock/index.js';
 
 const NODE = { address: 'node' } as Backend;
 const token = (cas: bigint): CasToken => new CasToken(cas, 'k', NODE, 0, {} as Topology);
+
+/** Starts a batch; `done` resolves when it calls its `onDone` (every call settled). */
+function startBatch<T>(
+  io: UpdateIO<T>,
+  calls: Array<UpdateCall<T>>,
+  clock: Clock,
+): { batch: Batch<T>; done: Promise<void> } {
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const batch = new Batch(io, calls, clock, undefined, undefined, undefined, finished);
+  return { batch, done };
+}
 
 /** An in-memory key whose writes fail as scripted: each entry answers one write. */
 function fakeIO(
@@ -93,7 +106,7 @@ describe('Batch (the update loop)', () => {
   it('retries scripted conflicts and resolves with the attempt count', async () => {
     const { io, state } = fakeIO(1, ['cas', 'not_found', 'stored']);
     const { w, result } = waiter((n) => (n ?? 0) + 1);
-    await new Batch(io, [w], clock).done;
+    await startBatch(io, [w], clock).done;
     expect(await result).toMatchObject({ outcome: 'updated', value: 2, attempts: 3 });
     expect(state).toMatchObject({ reads: 3, writes: 3, value: 2 });
   });
@@ -101,7 +114,7 @@ describe('Batch (the update loop)', () => {
   it('gives up after maxAttempts with RetryExhaustedError', async () => {
     const { io } = fakeIO(1, ['cas', 'cas', 'cas']);
     const { w, result } = waiter((n) => n! + 1, { maxAttempts: 3 });
-    await new Batch(io, [w], clock).done;
+    await startBatch(io, [w], clock).done;
     await expect(result).rejects.toMatchObject({
       name: 'RetryExhaustedError',
       attempts: 3,
@@ -120,7 +133,7 @@ describe('Batch (the update loop)', () => {
       },
       { deadlineMs: 1000, maxAttempts: 100, policy: constant({ delayMs: 1 }) },
     );
-    await new Batch(io, [w], jumpy).done;
+    await startBatch(io, [w], jumpy).done;
     const err = await result.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryExhaustedError);
     expect(err).toMatchObject({ reason: 'deadline', attempts: 1 });
@@ -130,31 +143,31 @@ describe('Batch (the update loop)', () => {
   it('an indeterminate write rejects a non-idempotent caller and re-reads for an idempotent one', async () => {
     const a = fakeIO(1, ['indeterminate-error']);
     const plain = waiter((n) => n! + 1);
-    await new Batch(a.io, [plain.w], clock).done;
+    await startBatch(a.io, [plain.w], clock).done;
     await expect(plain.result).rejects.toBeInstanceOf(IndeterminateWriteError);
 
     const b = fakeIO(1, ['indeterminate-error', 'stored']);
     const idem = waiter(() => 7, {}, { idempotent: true });
-    await new Batch(b.io, [idem.w], clock).done;
+    await startBatch(b.io, [idem.w], clock).done;
     expect(await idem.result).toMatchObject({ outcome: 'updated', value: 7, attempts: 2 });
   });
 
   it('remove deletes; abort writes nothing; created when the key was missing', async () => {
     const gone = fakeIO(5);
     const r1 = waiter(() => remove);
-    await new Batch(gone.io, [r1.w], clock).done;
+    await startBatch(gone.io, [r1.w], clock).done;
     expect(await r1.result).toMatchObject({ outcome: 'removed', value: undefined });
     expect(gone.state.value).toBeUndefined();
 
     const kept = fakeIO(5);
     const r2 = waiter(() => abort('no'));
-    await new Batch(kept.io, [r2.w], clock).done;
+    await startBatch(kept.io, [r2.w], clock).done;
     expect(await r2.result).toMatchObject({ outcome: 'aborted', value: 5, result: 'no' });
     expect(kept.state.writes).toBe(0);
 
     const fresh = fakeIO(undefined);
     const r3 = waiter((n) => (n ?? 0) + 1);
-    await new Batch(fresh.io, [r3.w], clock).done;
+    await startBatch(fresh.io, [r3.w], clock).done;
     expect(await r3.result).toMatchObject({ outcome: 'created', value: 1 });
   });
 
@@ -165,7 +178,7 @@ describe('Batch (the update loop)', () => {
       throw new Error('b');
     });
     const c = waiter((n) => n! * 10);
-    await new Batch(io, [a.w, b.w, c.w], clock).done;
+    await startBatch(io, [a.w, b.w, c.w], clock).done;
     expect((await a.result).value).toBe(2);
     await expect(b.result).rejects.toThrow('b');
     expect((await c.result).value).toBe(20);
@@ -191,7 +204,7 @@ describe('Batch (the update loop)', () => {
       },
     };
     const { w, result } = waiter((n) => n! + 1, { policy, random: () => 0.25 });
-    await new Batch(io, [w], clock).done;
+    await startBatch(io, [w], clock).done;
     await result;
     expect(seen).toEqual([
       [1, 0, 0.25],
@@ -205,14 +218,14 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     const manual = new ManualClock();
     const { io, state } = fakeIO(1);
     const { w, result } = waiter(() => new Promise<number>(() => undefined), { deadlineMs: 200 });
-    const batch = new Batch(io, [w], manual);
+    const { done } = startBatch(io, [w], manual);
     await manual.advance(199);
     expect(await Promise.race([result.then(() => 'settled'), settle().then(() => 'pending')])).toBe(
       'pending',
     );
     await manual.advance(1);
     await expect(result).rejects.toMatchObject({ name: 'RetryExhaustedError', reason: 'deadline' });
-    await batch.done;
+    await done;
     expect(state.writes).toBe(0);
   });
 
@@ -223,10 +236,10 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     const { w, result } = waiter(() => new Promise<number>((r) => (finish = r)), {
       deadlineMs: 200,
     });
-    const batch = new Batch(io, [w], manual);
+    const { done } = startBatch(io, [w], manual);
     await manual.advance(1500);
     finish(99);
-    await batch.done;
+    await done;
     await expect(result).rejects.toBeInstanceOf(RetryExhaustedError);
     expect(state).toMatchObject({ writes: 0, value: 1 });
   });
@@ -241,12 +254,12 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
       {},
       { signal: controller.signal },
     );
-    const batch = new Batch(io, [w], manual);
+    const { done } = startBatch(io, [w], manual);
     await settle();
     controller.abort(new Error('caller gave up'));
     await expect(result).rejects.toThrow('caller gave up');
     finish(5);
-    await batch.done;
+    await done;
     expect(state.writes).toBe(0);
   });
 
@@ -258,10 +271,10 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
       await new Promise<void>((r) => manual.setTimer(100, r));
       return n! + 1;
     });
-    const batch = new Batch(io, [slow.w, late.w], manual);
+    const { done } = startBatch(io, [slow.w, late.w], manual);
     await manual.advance(100);
     await manual.advance(100);
-    await batch.done;
+    await done;
     await expect(slow.result).rejects.toMatchObject({ reason: 'deadline' });
     expect(await late.result).toMatchObject({ outcome: 'updated', value: 2 });
     expect(state).toMatchObject({ value: 2, writes: 1, reads: 2 });
@@ -271,11 +284,11 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     const { io, state, releaseWrite } = fakeIO(1, ['hang']);
     const controller = new AbortController();
     const { w, result } = waiter((n) => n! + 1, {}, { signal: controller.signal });
-    const batch = new Batch(io, [w], new ManualClock());
+    const { done } = startBatch(io, [w], new ManualClock());
     await settle();
     controller.abort(new Error('too late'));
     releaseWrite();
-    await batch.done;
+    await done;
     expect(await result).toMatchObject({ outcome: 'updated', value: 2 });
     expect(state.value).toBe(2);
   });
@@ -285,8 +298,14 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     const { io, state } = fakeIO(1);
     const batches: Array<Promise<void>> = [];
     const combiner = new Combiner((batchIO, calls, onStall, onDone) => {
-      const b = new Batch(batchIO, calls, manual, undefined, undefined, onStall, onDone);
-      batches.push(b.done);
+      batches.push(
+        new Promise<void>((resolve) => {
+          new Batch(batchIO, calls, manual, undefined, undefined, onStall, () => {
+            onDone();
+            resolve();
+          });
+        }),
+      );
     }, manual);
     const stuck = waiter(() => new Promise<number>(() => undefined), { deadlineMs: Infinity });
     combiner.submit('k', io, stuck.w);
@@ -303,11 +322,11 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     const manual = new ManualClock();
     const { io, state } = fakeIO(1, ['cas']);
     const { w, result } = waiter((n) => n! + 1, { policy: constant({ delayMs: 1000 }) });
-    const batch = new Batch(io, [w], manual);
+    const { batch, done } = startBatch(io, [w], manual);
     await settle();
     expect(manual.pending).toBe(1); // the backoff sleep
     batch.close();
-    await batch.done;
+    await done;
     await expect(result).rejects.toBeInstanceOf(ClientClosedError);
     expect(state.writes).toBe(1);
   });
@@ -327,9 +346,9 @@ describe('Batch and Updater: deadlines of every waiting call, lost writes, close
     const hurried = waiter((n) => n! * 10, { deadlineMs: 50 });
     let hurriedAt: number | undefined;
     hurried.result.catch(() => (hurriedAt = manual.now()));
-    const batch = new Batch(io, [slow.w, hurried.w], manual);
+    const { done } = startBatch(io, [slow.w, hurried.w], manual);
     await manual.advance(300);
-    await batch.done;
+    await done;
     await expect(hurried.result).rejects.toMatchObject({ reason: 'deadline' });
     expect(hurriedAt).toBe(50);
     expect(await slow.result).toMatchObject({ outcome: 'updated', value: 2, attempts: 1 });
@@ -370,7 +389,7 @@ describe('Batch and Updater: deadlines of every waiting call, lost writes, close
   it('an idempotent call whose write answer was lost, then out of attempts, rejects with the IndeterminateWriteError (its write may have landed)', async () => {
     const { io, state } = fakeIO(1, ['indeterminate-error']);
     const { w, result } = waiter((n) => n! + 1, { maxAttempts: 1 }, { idempotent: true });
-    await new Batch(io, [w], clock).done;
+    await startBatch(io, [w], clock).done;
     await expect(result).rejects.toBeInstanceOf(IndeterminateWriteError);
     expect(state.writes).toBe(1);
   });
@@ -397,5 +416,28 @@ describe('Batch and Updater: deadlines of every waiting call, lost writes, close
     // The queued call was behind a stuck batch; after STALL_MS it ran on its own, before the timeout.
     expect(await queued).toMatchObject({ outcome: 'updated', value: 2 });
     expect(state.writes).toBe(1);
+  });
+
+  it('an io whose read or write throws at once (not a rejected promise) fails the call with that error; the batch ends', async () => {
+    for (const where of ['read', 'write', 'read-then-retry'] as const) {
+      const { io, state } = fakeIO(1, where === 'read-then-retry' ? ['cas'] : []);
+      const boom = new Error(`${where} threw`);
+      const throwing: UpdateIO<number> = {
+        key: 'k',
+        read: () => {
+          if (where === 'read' || (where === 'read-then-retry' && state.reads > 0)) throw boom;
+          return io.read();
+        },
+        encode: io.encode,
+        write: (snapshot, bytes) => {
+          if (where === 'write') throw boom;
+          return io.write(snapshot, bytes);
+        },
+      };
+      const { w, result } = waiter((n) => n! + 1, { maxAttempts: 3 });
+      await startBatch(throwing, [w], clock).done;
+      await expect(result).rejects.toBe(boom);
+      expect(state.value).toBe(1);
+    }
   });
 });
