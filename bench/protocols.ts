@@ -4,6 +4,7 @@ import type { MemcachedNode } from '../test/helpers/memcached-node.js';
 import { fmt, printTable, throughput } from './lib/measure.js';
 import { RawMetaClient } from './lib/raw-meta-socket.js';
 import { RawSocketClient } from './lib/raw-socket.js';
+import { pinApart } from './lib/pin.js';
 
 const { createClient } = await loadMemcas();
 
@@ -45,6 +46,25 @@ export async function benchProtocols(
   node: MemcachedNode,
   seconds: number,
   levels = [1, 64, 256],
+): Promise<ProtocolRow[]> {
+  const pid = node.process?.pid;
+  const { pinning, unpin } = pinApart(pid === undefined ? [] : [pid]);
+  console.log(
+    pinning.pinned
+      ? `Pinned: this process on CPU ${pinning.bench}, memcached on CPU ${pinning.server}.\n`
+      : `Not pinned (${pinning.why}): rounds vary more.\n`,
+  );
+  try {
+    return await measure(node, seconds, levels);
+  } finally {
+    unpin();
+  }
+}
+
+async function measure(
+  node: MemcachedNode,
+  seconds: number,
+  levels: readonly number[],
 ): Promise<ProtocolRow[]> {
   const rows: ProtocolRow[] = [];
   for (const concurrency of levels) {
@@ -216,14 +236,14 @@ export async function benchProtocols(
       'meta / raw meta',
       'meta / binary',
       'update() meta / gets+cas meta',
-      'update() rounds',
+      'update() middle half of the rounds',
     ],
     rows.map((r) => [
       String(r.concurrency),
       fmt(median(r.paired.metaRaw), 2),
       `${fmt(median(r.paired.metaBinary), 2)}x`,
       fmt(median(r.paired.updateMeta), 2),
-      r.paired.updateMeta.map((x) => fmt(x, 2)).join(' '),
+      `${fmt(quantile(r.paired.updateMeta, 0.25), 2)}–${fmt(quantile(r.paired.updateMeta, 0.75), 2)}`,
     ]),
   );
   return rows;
@@ -240,11 +260,18 @@ export interface PairedRatios {
 }
 
 /** Paired rounds at each concurrency. */
-const PAIRED_ROUNDS = 8;
+const PAIRED_ROUNDS = 16;
 
 function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** The `q` quantile of `values`, interpolated between the two nearest. */
+function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)]!;
+  const above = sorted[Math.ceil(at)]!;
+  return below + (above - below) * (at - Math.floor(at));
 }
