@@ -140,7 +140,11 @@ export class Batch<T> {
       this.onDone?.();
       return;
     }
-    this.observer?.started(size);
+    try {
+      this.observer?.started(size);
+    } catch {
+      // Telemetry that throws must not break the batch.
+    }
     this.attempt(1, undefined);
   }
 
@@ -236,12 +240,12 @@ export class Batch<T> {
       state = this.begin(snapshot);
       applying = this.applyAll(snapshot, state);
     } catch (err) {
-      return this.ended(done, err as Error);
+      return this.ended(done, failureOf(err));
     }
     if (applying === undefined) return this.writeApplied(snapshot, state, attempt, done);
     applying.then(
       () => this.writeApplied(snapshot, state, attempt, done),
-      (err: unknown) => this.ended(done, err as Error),
+      (err: unknown) => this.ended(done, failureOf(err)),
     );
   }
 
@@ -256,8 +260,14 @@ export class Batch<T> {
     // A call whose time ran out (or that was aborted) after its fn ran must
     // not be written: the others are applied again to a fresh read.
     // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
-    this.expire(false);
-    if (this.leftAfterApplying()) {
+    let left: boolean;
+    try {
+      this.expire(false);
+      left = this.leftAfterApplying();
+    } catch (err) {
+      return this.ended(done, failureOf(err));
+    }
+    if (left) {
       // Not a new attempt: the same one, without the calls that left.
       for (const call of this.calls) if (call.step !== undefined) call.attempts--;
       return this.attempt(attempt, done);
@@ -287,7 +297,7 @@ export class Batch<T> {
     try {
       this.settleWritten(this.afterWrite(outcome, failure, attempt));
     } catch (err) {
-      error = err as Error;
+      error = failureOf(err);
     }
     this.ended(done, error);
   }
@@ -561,7 +571,11 @@ export class Batch<T> {
       random: head.retry.random,
     });
     const delay = Number.isFinite(raw) && raw > 0 ? raw : 0;
-    this.observer?.backedOff(delay);
+    try {
+      this.observer?.backedOff(delay);
+    } catch {
+      // See run().
+    }
     const now = this.clock.now();
     let untilDeadline = Infinity;
     for (const call of this.calls) {
@@ -653,6 +667,15 @@ export class Batch<T> {
 
 /** Ends an attempt: nothing when it is over, its conflict or failure otherwise. */
 type AttemptDone = (failure: Error | undefined) => void;
+
+/**
+ * What an attempt ends with after catching `err`: a conflict or a failure
+ * already wrapped as it is, anything else (even `undefined`) wrapped, so that
+ * nothing caught reads as "the attempt is over".
+ */
+function failureOf(err: unknown): Error {
+  return err instanceof Passthrough || isCasConflictError(err) ? err : new Passthrough(err);
+}
 
 /** How a call settles: with a result, or with an error (`fromFn`: the caller's own). */
 export type Settlement<T> =

@@ -101,8 +101,20 @@ export class Combiner {
     // timer per queue costs far less than one per call.
     for (const call of calls) call.unwatch?.();
     queue.onStall ??= () => this.detach(queue);
-    queue.next ??= () => this.drain(queue);
+    queue.next ??= () => this.next(queue);
     this.runBatch(queue.io as UpdateIO<T>, calls, queue.onStall, queue.next);
+  }
+
+  /**
+   * A batch of `queue` ended. With calls waiting, the next batch starts after
+   * the tick, not inside the write's callback that ended this one: the callers
+   * it settled resume first, and those that loop on the key join the waiting
+   * calls instead of each waiting a whole batch behind them. With none, the
+   * queue idles at once (a looping caller's next call starts a batch of its own).
+   */
+  private next<T>(queue: Queue<T>): void {
+    if (queue.calls.length === 0) this.drain(queue);
+    else process.nextTick(startDrain, this, queue);
   }
 
   /** Deletes the idle queues (nothing running, nothing waiting). */

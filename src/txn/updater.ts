@@ -299,7 +299,13 @@ export class UpdateCall<T> {
     private readonly onSettled?: (call: UpdateCall<T>) => void,
   ) {
     this.deadline = started + retry.deadlineMs;
-    this.trace = telemetry?.start();
+    let trace: unknown;
+    try {
+      trace = telemetry?.start();
+    } catch {
+      // Telemetry that throws (an SDK's span processor) must not break an update.
+    }
+    this.trace = trace;
   }
 
   /** What telemetry keeps of the call (its span), if anything. */
@@ -309,7 +315,11 @@ export class UpdateCall<T> {
   resolve(result: UpdateResult<T>): void {
     if (this.settled) return;
     this.settled = true;
-    this.telemetry?.succeeded(this.trace, this.started, result.outcome, result.attempts);
+    try {
+      this.telemetry?.succeeded(this.trace, this.started, result.outcome, result.attempts);
+    } catch {
+      // See the constructor: the caller gets the result all the same.
+    }
     this.fulfil(result);
     this.onSettled?.(this);
   }
@@ -322,13 +332,21 @@ export class UpdateCall<T> {
     if (this.settled) return;
     this.settled = true;
     const reported = this.lostWrite !== undefined && !fromFn ? this.lostWrite : error;
-    this.telemetry?.failed(this.trace, this.started, reported, this.attempts);
+    try {
+      this.telemetry?.failed(this.trace, this.started, reported, this.attempts);
+    } catch {
+      // See the constructor.
+    }
     this.fail(reported);
     this.onSettled?.(this);
   }
 
   /** Notes a conflict this call took part in. */
   onConflict(attempt: number, kind: ConflictKind, delayMs: number): void {
-    this.telemetry?.conflict(this.trace, attempt, kind, delayMs);
+    try {
+      this.telemetry?.conflict(this.trace, attempt, kind, delayMs);
+    } catch {
+      // See the constructor.
+    }
   }
 }
