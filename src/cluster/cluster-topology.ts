@@ -90,6 +90,7 @@ export class ClusterTopology implements Topology {
       if (write) this.fallbackWrites.note(owner, key, next);
       return next.rerouted;
     }
+    if (member.health.joining) throw this.unavailable(member, op, key);
     throw new NodeUnavailableError(
       owner,
       `${what(op, key)}: every memcached node is marked down; probes continue every ${this.options.retryAfterMs} ms`,
@@ -347,6 +348,13 @@ export class ClusterTopology implements Topology {
 
   private unavailable(member: Member, op: string, key: string): NodeUnavailableError {
     const h = member.health;
+    if (h.joining) {
+      return new NodeUnavailableError(
+        member.address,
+        `${what(op, key)} not sent: memcached ${member.address} has just joined and is being ` +
+          'flushed (it may hold values from before it left), and no other node is up to stand in',
+      );
+    }
     const last = h.lastError === undefined ? '' : ` (the last: ${h.lastError.name})`;
     return new NodeUnavailableError(
       member.address,

@@ -18,6 +18,8 @@ export class NodeHealth {
   lastProbe = 0;
   /** The failure that marked it down. */
   lastError: Error | undefined;
+  /** Held out while it joins ({@link NodeHealth.holdOut}), not down for failures. */
+  joining = false;
 
   /**
    * @param failureThreshold - consecutive failures that mark the node down
@@ -62,6 +64,7 @@ export class NodeHealth {
    * joins and must be flushed before it serves.
    */
   holdOut(): void {
+    this.joining = true;
     this.state = 'down';
     this.downSince = this.now();
     this.lastProbe = this.downSince;
@@ -69,6 +72,7 @@ export class NodeHealth {
 
   /** A probe answered (and any rejoin work is done): route to the node again. */
   recovered(): void {
+    this.joining = false;
     this.state = 'up';
     this.failures = 0;
     this.lastError = undefined;

@@ -7,7 +7,7 @@ import {
   type ClusterNode,
   type NodeStateChange,
 } from '../../../src/cluster/index.js';
-import { ConnectionError } from '../../../src/errors/index.js';
+import { ConnectionError, NodeUnavailableError } from '../../../src/errors/index.js';
 import { ManualClock, settle } from '../../helpers/manual-clock.js';
 
 /** A node whose flush the test answers when it chooses, and whose deletes are counted. */
@@ -144,6 +144,25 @@ describe('ClusterTopology membership', () => {
     expect(topology.describe().map((n) => n.state)).toEqual(['up', 'up', 'up']);
     expect(changes).toEqual([]);
     expect([nodes.b, nodes.c].map((n) => n.flushes)).toEqual([0, 0]);
+    await topology.close();
+  });
+
+  it("under 'rehash', while the only node is being flushed before it joins, calls say so (not 'every node is marked down')", async () => {
+    const lone = new Node();
+    const topology = new ClusterTopology(
+      [],
+      resolveClusterOptions({ onNodeDown: 'rehash', fallbackTtlSeconds: 0 }),
+      new ManualClock(),
+    );
+    topology.reconcile([clusterNode('b:11211', new Node())]);
+    lone.holdFlush = true;
+    topology.reconcile([clusterNode('a:11211', lone)]);
+    await settle();
+    expect(() => topology.route('k', false, 'get')).toThrow(NodeUnavailableError);
+    expect(() => topology.route('k', false, 'get')).toThrow(/being flushed/);
+    lone.answerFlush();
+    await settle();
+    expect(topology.route('k')).toBe(lone);
     await topology.close();
   });
 });
