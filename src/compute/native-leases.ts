@@ -70,6 +70,7 @@ export async function nativeRead(
     // A stale item keeps its TTL: bound it by the lease, or a dead holder's stale value lives on.
     await backend.touch(key, seconds);
   }
+  const won: WonLease = { backend, leases, key, item, reason, ttl: r.ttl, value: previous?.value };
   const lease: Lease = {
     async write(bytes, flags) {
       if (!stillOwner()) return false;
@@ -83,17 +84,28 @@ export async function nativeRead(
         session: item.session,
       });
       if (w.outcome === 'stored') return true;
-      await giveUpOnNewConnection(backend, leases, key, item, reason, r.ttl, previous?.value);
+      await giveUpOnNewConnection(won);
       return false;
     },
     async release() {
-      const given = await release(backend, leases, key, item, reason, r.ttl, previous?.value);
-      if (!given) {
-        await giveUpOnNewConnection(backend, leases, key, item, reason, r.ttl, previous?.value);
-      }
+      if (!(await release(won, item))) await giveUpOnNewConnection(won);
     },
   };
   return { kind: 'won', reason, previous, lease };
+}
+
+/** A lease this caller won: where, on which item, and what to restore when giving it up. */
+interface WonLease {
+  readonly backend: Backend;
+  readonly leases: NativeLeases;
+  readonly key: string;
+  /** The item as the lease's read returned it (its CAS and connection). */
+  readonly item: StoredItem;
+  readonly reason: LeaseReason;
+  /** The TTL the item had when read. */
+  readonly ttl: number;
+  /** The value being replaced (undefined for a miss). */
+  readonly value: Buffer | undefined;
 }
 
 /**
@@ -104,16 +116,10 @@ export async function nativeRead(
  * @returns false when refused for a CAS token that does not match (or whose
  * connection is gone); true when done, when the item is gone, or on a failure
  * (the lease then ends on its own, after leaseMs)
+ * @param item - the lease's item: as its read returned it, or as read again on a new connection
  */
-async function release(
-  backend: Backend,
-  leases: NativeLeases,
-  key: string,
-  item: StoredItem,
-  reason: LeaseReason,
-  ttl: number,
-  value: Buffer | undefined,
-): Promise<boolean> {
+async function release(won: WonLease, item: StoredItem): Promise<boolean> {
+  const { backend, leases, key, reason, ttl, value } = won;
   try {
     if (reason === 'miss') return (await backend.delete(key, item.cas, item.session)) !== 'exists';
     if (reason === 'invalidated') {
@@ -147,15 +153,8 @@ async function release(
  * computed before an invalidation. Giving up writes nothing but a delete, an
  * invalidation or the same bytes back: at worst one more compute.
  */
-async function giveUpOnNewConnection(
-  backend: Backend,
-  leases: NativeLeases,
-  key: string,
-  item: StoredItem,
-  reason: LeaseReason,
-  ttl: number,
-  value: Buffer | undefined,
-): Promise<void> {
+async function giveUpOnNewConnection(won: WonLease): Promise<void> {
+  const { leases, key, item, reason, value } = won;
   if (item.session === undefined) return;
   try {
     // Read as a lease read, without a placeholder: memcached hands a stale item's win to any mg,
@@ -169,7 +168,7 @@ async function giveUpOnNewConnection(
       (reason === 'miss'
         ? now.value.length === 0 && now.flags === 0
         : now.flags === item.flags && value !== undefined && now.value.equals(value));
-    if (ours) await release(backend, leases, key, now, reason, ttl, value);
+    if (ours) await release(won, now);
     // Not this lease's item (another caller's invalidation, say): its win goes back to the next reader.
     else if (r.won) await leases.invalidate(key, now.cas, now.session);
   } catch {

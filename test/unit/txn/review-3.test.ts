@@ -439,7 +439,7 @@ describe('Batch and Updater (review 3): synchronous ends and re-entrant next bat
     });
   });
 
-  it('the next batch starts from inside the write callback of the one before; a read of it that throws at once ends it there too', async () => {
+  it('the batch after one whose write landed: a read of it that throws at once ends it, and the key serves the next call', async () => {
     await collectingUnhandled(async (unhandled) => {
       const clock = new ManualClock();
       const updater = new Updater(defaults, true, clock);
