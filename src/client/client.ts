@@ -112,10 +112,7 @@ export class Client {
       this.options.retry,
       this.options.combineUpdates,
       clock,
-      new UpdateTracker(telemetry, clock, {
-        started: (size) => telemetry.metrics.batchSize.record(size),
-        backedOff: (delayMs) => telemetry.metrics.backoffDelay.record(delayMs / 1000),
-      }),
+      new UpdateTracker(telemetry, clock),
       gate,
     );
     this.locks = new Locker(

@@ -30,16 +30,27 @@ const SPAN_ATTRIBUTES = Object.freeze({ [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VA
  * calls per update).
  */
 export class UpdateTracker {
+  /** Told what batches do: their sizes and backoff delays, recorded while an SDK takes them. */
+  readonly batch: BatchObserver;
+
   /**
    * @param telemetry - the client's instruments
    * @param clock - the clock calls' start times were read from
-   * @param batch - told what batches do
    */
   constructor(
     private readonly telemetry: Telemetry,
     private readonly clock: Clock,
-    readonly batch: BatchObserver,
-  ) {}
+  ) {
+    this.batch = {
+      started(size: number): void {
+        const metrics = telemetry.metrics;
+        if (metrics.live) metrics.batchSize.record(size);
+      },
+      backedOff(delayMs: number): void {
+        telemetry.metrics.backoffDelay.record(delayMs / 1000);
+      },
+    };
+  }
 
   /** A call starts: its span, while spans are recorded. */
   start(): Span | undefined {
@@ -89,12 +100,13 @@ export class UpdateTracker {
     const { metrics } = this.telemetry;
     const attributes = this.telemetry.outcome(outcome);
     metrics.updateOutcomes.add(1, attributes);
-    metrics.updateAttempts.record(attempts, attributes);
-    // The clock is read only when an SDK takes the duration.
+    // The histograms (and the clock read) only when an SDK takes them.
     if (metrics.live) {
+      metrics.updateAttempts.record(attempts, attributes);
       metrics.updateDuration.record((this.clock.now() - started) / 1000, attributes);
     }
-    span?.setAttribute(ATTR_UPDATE_ATTEMPTS, attempts);
-    span?.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
+    if (span === undefined) return;
+    span.setAttribute(ATTR_UPDATE_ATTEMPTS, attempts);
+    span.setAttribute(ATTR_UPDATE_OUTCOME, outcome);
   }
 }
