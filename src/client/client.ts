@@ -19,7 +19,7 @@ import { checkCodec, decodeValue, encodeValue, type Codec } from '../codec/index
 import { ClientClosedError, ValueTooLargeError, InvalidArgumentError } from '../errors/index.js';
 import { prefixedKey } from '../keys/index.js';
 import {
-  fencedUpdateIO,
+  FencedUpdateIO,
   holdWhile,
   Lock,
   Locker,
@@ -383,9 +383,7 @@ export class Client {
     const retry = this.updater.retryOptions(options);
     if (options.fence !== undefined) {
       const lock = this.checkFence(options.fence);
-      const io = fencedUpdateIO(this.topology, key, full, codec, ttl, lock, (bytes) =>
-        this.sized(key, full, bytes),
-      );
+      const io = new FencedUpdateIO(this.topology, key, full, codec, ttl, lock, this.sizer);
       // Never combined: a batch's calls share one write, and their fences may differ.
       const uncombined = { ...options, combine: false };
       return this.updater.run(io, full, codec, ttl, fn, uncombined, retry);

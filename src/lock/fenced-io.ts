@@ -1,4 +1,4 @@
-import { tokenOf, type Topology } from '../cluster/index.js';
+import type { Topology } from '../cluster/index.js';
 import {
   decodeValue,
   encodeValue,
@@ -8,7 +8,7 @@ import {
   type Codec,
 } from '../codec/index.js';
 import { InvalidArgumentError, StaleFenceError } from '../errors/index.js';
-import { KeyUpdateIO, type Snapshot, type UpdateIO } from '../txn/index.js';
+import { KeyUpdateIO, type Snapshot, type UpdateSink } from '../txn/index.js';
 import type { Lock } from './lock.js';
 
 /**
@@ -19,53 +19,72 @@ import type { Lock } from './lock.js';
  * a larger token; the write is the ordinary CAS write (`add` when missing),
  * so the token and the value change together, or not at all. The lock itself
  * is checked before the read and before the write (released, lost, moved).
- *
- * @param sized - checks the item size of the bytes to store (before any I/O)
  * @internal
  */
-export function fencedUpdateIO<T>(
-  topology: Topology,
-  key: string,
-  fullKey: string,
-  codec: Codec<T>,
-  ttl: number,
-  lock: Lock,
-  sized: (bytes: Buffer) => Buffer,
-): UpdateIO<T> {
-  const fence = lock.fencingToken;
-  // Only its flags are used: the envelope is made here and read in read().
-  const envelope: Codec<T> = { ...codec, flags: FENCED_FLAGS };
-  const plain = new KeyUpdateIO(topology, key, fullKey, envelope, ttl, (_k, _f, bytes) =>
-    sized(bytes),
-  );
-  return {
-    key,
-    encode: (value: T) => sized(wrapFenced(fence, codec.flags, encodeValue(codec, key, value))),
-    async read(): Promise<Snapshot<T>> {
-      lock.checkFence(key);
-      const epoch = topology.epoch;
-      const origin = topology.route(fullKey, false, 'update');
-      const item = await origin.get(fullKey);
-      const token = tokenOf(item ?? { cas: 0n }, fullKey, origin, epoch, topology);
-      if (item === undefined) return { value: undefined, present: false, token };
-      if (item.flags !== FENCED_FLAGS) {
-        return { value: decodeValue(codec, key, item.value, item.flags), present: true, token };
-      }
-      const stored = unwrapFenceOf(key, item.value);
-      if (stored.token > fence) throw new StaleFenceError(key, 'superseded', fence, stored.token);
-      return { value: decodeValue(codec, key, stored.value, stored.flags), present: true, token };
-    },
-    async write(snapshot, bytes) {
-      lock.checkFence(key);
-      if (bytes === undefined && snapshot.present) {
-        // Deleting the item would delete its token too: a stale holder could then write it again.
-        throw new InvalidArgumentError(
-          `a fenced update of ${JSON.stringify(key)} returned remove, which was refused: deleting ` +
-            'the item would also delete the fencing token kept with it, and a stale holder could ' +
-            "then write it again. Write a value that means 'gone' instead",
-        );
-      }
-      return plain.write(snapshot, bytes);
-    },
-  };
+export class FencedUpdateIO<T> extends KeyUpdateIO<T> {
+  private readonly fence: bigint;
+
+  /**
+   * @param topology - routes the key
+   * @param key - the key as the caller wrote it
+   * @param fullKey - the key with the client's prefix
+   * @param valueCodec - encodes and decodes the value inside the envelope
+   * @param ttl - the TTL of written values (seconds)
+   * @param lock - the lock whose fencing token guards the writes
+   * @param sized - checks the item size of encoded bytes (throws ValueTooLargeError)
+   */
+  constructor(
+    topology: Topology,
+    key: string,
+    fullKey: string,
+    private readonly valueCodec: Codec<T>,
+    ttl: number,
+    private readonly lock: Lock,
+    sized: (key: string, fullKey: string, bytes: Buffer) => Buffer,
+  ) {
+    // The envelope's flags are what is stored; the envelope itself is made in encode().
+    super(topology, key, fullKey, { ...valueCodec, flags: FENCED_FLAGS }, ttl, sized);
+    this.fence = lock.fencingToken;
+  }
+
+  /** The value wrapped in an envelope with the lock's fencing token, size-checked. */
+  override encode(value: T): Buffer {
+    const { valueCodec, key } = this;
+    return this.sized(
+      key,
+      this.fullKey,
+      wrapFenced(this.fence, valueCodec.flags, encodeValue(valueCodec, key, value)),
+    );
+  }
+
+  /** Unwraps an envelope; refuses one a newer fence wrote. A plain item is read as it is. */
+  protected override decode(value: Buffer, flags: number): T {
+    const { valueCodec, key } = this;
+    if (flags !== FENCED_FLAGS) return decodeValue(valueCodec, key, value, flags);
+    const stored = unwrapFenceOf(key, value);
+    if (stored.token > this.fence) {
+      throw new StaleFenceError(key, 'superseded', this.fence, stored.token);
+    }
+    return decodeValue(valueCodec, key, stored.value, stored.flags);
+  }
+
+  /** Checks the lock, then reads. */
+  override read(sink: UpdateSink<T>): void {
+    this.lock.checkFence(this.key);
+    super.read(sink);
+  }
+
+  /** Checks the lock, then writes; a removal is refused. */
+  override write(snapshot: Snapshot<T>, bytes: Buffer | undefined, sink: UpdateSink<T>): void {
+    this.lock.checkFence(this.key);
+    if (bytes === undefined && snapshot.present) {
+      // Deleting the item would delete its token too: a stale holder could then write it again.
+      throw new InvalidArgumentError(
+        `a fenced update of ${JSON.stringify(this.key)} returned remove, which was refused: ` +
+          'deleting the item would also delete the fencing token kept with it, and a stale ' +
+          "holder could then write it again. Write a value that means 'gone' instead",
+      );
+    }
+    super.write(snapshot, bytes, sink);
+  }
 }

@@ -9,6 +9,6 @@ export {
   type ResolvedLockOptions,
 } from './lock-options.js';
 export { holdWhile, type WithLockFn } from './with-lock.js';
-export { fencedUpdateIO } from './fenced-io.js';
+export { FencedUpdateIO } from './fenced-io.js';
 export { fencingToken } from './fencing-token.js';
 export { lockItemKey, LOCK_KEY_PREFIX } from './lock-key.js';

@@ -14,7 +14,7 @@ export type {
   UpdateOutcome,
   UpdateContext,
 } from './update-result.js';
-export type { UpdateIO, Snapshot, WriteOutcome } from './key-io.js';
+export type { UpdateIO, UpdateSink, Snapshot, WriteOutcome } from './key-io.js';
 export { Batch, STALL_MS, type BatchObserver } from './batch.js';
 export { Combiner, type BatchRunner } from './combiner.js';
 export { Updater, UpdateCall, type UpdateTelemetry, type UpdateFn } from './updater.js';

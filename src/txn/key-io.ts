@@ -18,23 +18,40 @@ export type WriteOutcome =
   { readonly kind: 'stored'; readonly cas: CasToken | undefined } | { readonly kind: ConflictKind };
 
 /**
+ * Where an {@link UpdateIO} answers: the batch running the attempt. Methods
+ * on the batch, not callbacks made per request or promises of the io's own:
+ * those cost an uncontended `update()` a promise, a closure and a microtask
+ * per read and per write.
+ */
+export interface UpdateSink<T> {
+  /** The read's answer. */
+  readAnswered(snapshot: Snapshot<T>): void;
+  /** The write's answer. */
+  writeAnswered(outcome: WriteOutcome): void;
+  /** The read or the write (whichever is outstanding) failed. */
+  failed(error: unknown): void;
+}
+
+/**
  * The operations an `update()` needs on one key, bound to its codec and TTL.
  * Keeping them behind this interface lets the loop be tested without a
- * client and run the same on every backend.
+ * client and run the same on every backend. A read or a write answers its
+ * sink exactly once, later; it may instead throw at once (then it answers
+ * nothing).
  */
 export interface UpdateIO<T> {
   /** The key as the caller wrote it (for errors). */
   readonly key: string;
-  /** Reads the key with its CAS token. */
-  read(): Promise<Snapshot<T>>;
+  /** Reads the key with its CAS token; answers `sink.readAnswered` or `sink.failed`. */
+  read(sink: UpdateSink<T>): void;
   /** Encodes and size-checks a value; throws CodecError or ValueTooLargeError. */
   encode(value: T): Buffer;
   /**
    * Writes `bytes` (or deletes, when `bytes` is undefined) only if the key is as
    * in `snapshot`: add when it was missing, cas or CAS-delete otherwise, on the
-   * node it was read from.
+   * node it was read from. Answers `sink.writeAnswered` or `sink.failed`.
    */
-  write(snapshot: Snapshot<T>, bytes: Buffer | undefined): Promise<WriteOutcome>;
+  write(snapshot: Snapshot<T>, bytes: Buffer | undefined, sink: UpdateSink<T>): void;
 }
 
 /**
@@ -56,10 +73,10 @@ export class KeyUpdateIO<T> implements UpdateIO<T> {
   constructor(
     private readonly topology: Topology,
     readonly key: string,
-    private readonly fullKey: string,
-    private readonly codec: Codec<T>,
+    protected readonly fullKey: string,
+    protected readonly codec: Codec<T>,
     private readonly ttl: number,
-    private readonly sized: (key: string, fullKey: string, bytes: Buffer) => Buffer,
+    protected readonly sized: (key: string, fullKey: string, bytes: Buffer) => Buffer,
   ) {}
 
   /** Encodes and size-checks a value; throws CodecError or ValueTooLargeError. */
@@ -67,40 +84,55 @@ export class KeyUpdateIO<T> implements UpdateIO<T> {
     return this.sized(this.key, this.fullKey, encodeValue(this.codec, this.key, value));
   }
 
-  /** Reads the key with its CAS token. */
-  read(): Promise<Snapshot<T>> {
+  /** The value of an item read (throws CodecError). */
+  protected decode(value: Buffer, flags: number): T {
+    return decodeValue(this.codec, this.key, value, flags);
+  }
+
+  /** See {@link UpdateIO.read}. */
+  read(sink: UpdateSink<T>): void {
     const topology = this.topology;
     const epoch = topology.epoch;
     const origin = topology.route(this.fullKey, false, 'update');
-    // A then, not an async function: one promise fewer on the path of every update().
-    return origin.get(this.fullKey).then((item) => {
-      const token = tokenOf(item ?? { cas: 0n }, this.fullKey, origin, epoch, topology);
-      if (item === undefined) return { value: undefined, present: false, token };
-      return {
-        value: decodeValue(this.codec, this.key, item.value, item.flags),
-        present: true,
-        token,
-      };
-    });
+    origin.get(this.fullKey).then(
+      (item) => {
+        let snapshot: Snapshot<T>;
+        try {
+          const token = tokenOf(item ?? { cas: 0n }, this.fullKey, origin, epoch, topology);
+          snapshot =
+            item === undefined
+              ? { value: undefined, present: false, token }
+              : { value: this.decode(item.value, item.flags), present: true, token };
+        } catch (err) {
+          return sink.failed(err);
+        }
+        sink.readAnswered(snapshot);
+      },
+      (err: unknown) => sink.failed(err),
+    );
   }
 
   /** See {@link UpdateIO.write}. */
-  write(snapshot: Snapshot<T>, bytes: Buffer | undefined): Promise<WriteOutcome> {
+  write(snapshot: Snapshot<T>, bytes: Buffer | undefined, sink: UpdateSink<T>): void {
     const { topology, fullKey } = this;
     const backend: Backend | undefined = ownerSinceRead(topology, snapshot.token, 'update');
     // A CAS token means nothing on another node: read again from the new owner.
-    if (backend === undefined) return Promise.resolve(MOVED);
+    if (backend === undefined) return answerLater(sink, MOVED);
     const cas = snapshot.present ? snapshot.token.value : 0n;
     if (bytes === undefined) {
-      if (!snapshot.present) return Promise.resolve(REMOVED_NOTHING);
-      return backend.delete(fullKey, cas, snapshot.token.session).then((r) => {
-        if (r === 'deleted') return REMOVED_NOTHING;
-        return { kind: r === 'exists' ? 'cas' : 'not_found' };
-      });
+      if (!snapshot.present) return answerLater(sink, REMOVED_NOTHING);
+      backend.delete(fullKey, cas, snapshot.token.session).then(
+        (r) =>
+          sink.writeAnswered(
+            r === 'deleted' ? REMOVED_NOTHING : r === 'exists' ? CAS_CONFLICT : NOT_FOUND,
+          ),
+        (err: unknown) => sink.failed(err),
+      );
+      return;
     }
     // REPLACE with the token, not SET: a SET that fails to allocate unlinks the old item.
     const mode = snapshot.present ? 'replace' : 'add';
-    return backend
+    backend
       .store({
         mode,
         key: fullKey,
@@ -111,20 +143,34 @@ export class KeyUpdateIO<T> implements UpdateIO<T> {
         // Only on the connection it was read on: a restarted memcached numbers CAS from 1 again.
         session: snapshot.present ? snapshot.token.session : undefined,
       })
-      .then((r): WriteOutcome => {
-        if (r.outcome === 'stored') {
-          return {
-            kind: 'stored',
-            cas: tokenOf(r, fullKey, backend, snapshot.token.epoch, topology),
-          };
-        }
-        if (mode === 'add') return EXISTS;
-        return { kind: r.outcome === 'exists' ? 'cas' : 'not_found' };
-      });
+      .then(
+        (r) => {
+          let outcome: WriteOutcome;
+          if (r.outcome === 'stored') {
+            outcome = {
+              kind: 'stored',
+              cas: tokenOf(r, fullKey, backend, snapshot.token.epoch, topology),
+            };
+          } else if (mode === 'add') {
+            outcome = EXISTS;
+          } else {
+            outcome = r.outcome === 'exists' ? CAS_CONFLICT : NOT_FOUND;
+          }
+          sink.writeAnswered(outcome);
+        },
+        (err: unknown) => sink.failed(err),
+      );
   }
+}
+
+/** Answers a write decided without I/O after the current call returns, as every answer comes. */
+function answerLater<T>(sink: UpdateSink<T>, outcome: WriteOutcome): void {
+  queueMicrotask(() => sink.writeAnswered(outcome));
 }
 
 const MOVED: WriteOutcome = Object.freeze({ kind: 'moved' });
 const EXISTS: WriteOutcome = Object.freeze({ kind: 'exists' });
+const CAS_CONFLICT: WriteOutcome = Object.freeze({ kind: 'cas' });
+const NOT_FOUND: WriteOutcome = Object.freeze({ kind: 'not_found' });
 /** A removal done (or nothing to remove): stored, with no token. */
 const REMOVED_NOTHING: WriteOutcome = Object.freeze({ kind: 'stored', cas: undefined });

@@ -23,6 +23,7 @@ import {
 } from '../../../src/txn/index.js';
 import { jsonCodec } from '../../../src/codec/index.js';
 import { ManualClock, settle } from '../../helpers/manual-clock.js';
+import { sinkIO, type PromiseIO } from '../../helpers/promise-io.js';
 import type { Clock } from '../../../src/clock/index.js';
 
 const NODE = { address: 'node' } as Backend;
@@ -47,7 +48,7 @@ function fakeIO(
 ) {
   const state = { value: initial, cas: initial === undefined ? 0n : 1n, writes: 0, reads: 0 };
   let release: (() => void) | undefined;
-  const io: UpdateIO<number> = {
+  const promises: PromiseIO<number> = {
     key: 'k',
     async read() {
       state.reads++;
@@ -71,7 +72,7 @@ function fakeIO(
       return { kind: 'stored', cas: bytes === undefined ? undefined : token(state.cas) };
     },
   };
-  return { io, state, releaseWrite: () => release?.() };
+  return { io: sinkIO(promises), promises, state, releaseWrite: () => release?.() };
 }
 
 function waiter(
@@ -420,9 +421,9 @@ describe('Batch and Updater: deadlines of every waiting call, lost writes, close
 
   it('an io whose read or write throws at once (not a rejected promise) fails the call with that error; the batch ends', async () => {
     for (const where of ['read', 'write', 'read-then-retry'] as const) {
-      const { io, state } = fakeIO(1, where === 'read-then-retry' ? ['cas'] : []);
+      const { promises: io, state } = fakeIO(1, where === 'read-then-retry' ? ['cas'] : []);
       const boom = new Error(`${where} threw`);
-      const throwing: UpdateIO<number> = {
+      const throwing: PromiseIO<number> = {
         key: 'k',
         read: () => {
           if (where === 'read' || (where === 'read-then-retry' && state.reads > 0)) throw boom;
@@ -435,7 +436,7 @@ describe('Batch and Updater: deadlines of every waiting call, lost writes, close
         },
       };
       const { w, result } = waiter((n) => n! + 1, { maxAttempts: 3 });
-      await startBatch(throwing, [w], clock).done;
+      await startBatch(sinkIO(throwing), [w], clock).done;
       await expect(result).rejects.toBe(boom);
       expect(state.value).toBe(1);
     }

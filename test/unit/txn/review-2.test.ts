@@ -16,6 +16,7 @@ import {
 import type { CasToken } from '../../../src/cluster/index.js';
 import { jsonCodec } from '../../../src/codec/index.js';
 import { InMemoryOtel } from '../../helpers/otel.js';
+import { sinkIO, type PromiseIO } from '../../helpers/promise-io.js';
 import { ManualClock, settle } from '../../helpers/manual-clock.js';
 
 // ---------------------------------------------------------------- Combiner
@@ -150,7 +151,7 @@ function heldIO(initial: number) {
   const state = { value: initial, cas: 1, reads: 0, writes: 0 };
   const pending: Array<() => void> = [];
   let conflictNext = false;
-  const io: UpdateIO<number> = {
+  const io: PromiseIO<number> = {
     key: 'k',
     read: () => {
       state.reads++;
@@ -188,12 +189,12 @@ function heldIO(initial: number) {
 
 function start(
   updater: Updater,
-  io: UpdateIO<number>,
+  io: PromiseIO<number>,
   fn: UpdateFn<number>,
   signal?: AbortSignal,
 ): Promise<UpdateResult<number>> {
   const retry = updater.retryOptions({});
-  const p = updater.run(io, 'k', { flags: 0 } as never, 0, fn, { signal }, retry);
+  const p = updater.run(sinkIO(io), 'k', { flags: 0 } as never, 0, fn, { signal }, retry);
   p.catch(() => undefined);
   return p;
 }
@@ -201,11 +202,11 @@ function start(
 const CODEC = { flags: 0 } as never;
 function startC(
   updater: Updater,
-  io: UpdateIO<number>,
+  io: PromiseIO<number>,
   fn: UpdateFn<number>,
   signal?: AbortSignal,
 ): Promise<UpdateResult<number>> {
-  const p = updater.run(io, 'k', CODEC, 0, fn, { signal }, updater.retryOptions({}));
+  const p = updater.run(sinkIO(io), 'k', CODEC, 0, fn, { signal }, updater.retryOptions({}));
   p.catch(() => undefined);
   return p;
 }

@@ -26,13 +26,13 @@ import {
   UpdateCall,
   Updater,
   type UpdateFn,
-  type UpdateIO,
   type UpdateResult,
   type UpdateTelemetry,
   type WriteOutcome,
 } from '../../../src/txn/index.js';
 import { createClient } from '../../../src/index.js';
 import { InMemoryOtel } from '../../helpers/otel.js';
+import { sinkIO, type PromiseIO } from '../../helpers/promise-io.js';
 import { ManualClock, settle } from '../../helpers/manual-clock.js';
 
 const NODE = { address: 'node' } as Backend;
@@ -56,7 +56,7 @@ function scriptedIO(initial: number, writes: WriteScript[] = [], reads: ReadScri
   const state = { value: initial, cas: 1n, reads: 0, writes: 0 };
   const held: Array<() => void> = [];
   const snapshot = () => ({ value: state.value, present: true, token: token(state.cas) });
-  const io: UpdateIO<number> = {
+  const io: PromiseIO<number> = {
     key: 'k',
     read() {
       state.reads++;
@@ -148,14 +148,14 @@ function waiter(
 
 /** Starts a batch and records its onDone calls, and whether every call had settled by then. */
 function startBatch(
-  io: UpdateIO<number>,
+  io: PromiseIO<number>,
   waiters: Waiter[],
   clock: Clock,
   onStall?: () => void,
 ): { batch: Batch<number>; ends: boolean[] } {
   const ends: boolean[] = [];
   const calls = waiters.map((x) => x.w);
-  const batch = new Batch(io, calls, clock, undefined, undefined, onStall, () => {
+  const batch = new Batch(sinkIO(io), calls, clock, undefined, undefined, onStall, () => {
     ends.push(calls.every((c) => c.settled));
   });
   return { batch, ends };
@@ -209,7 +209,7 @@ function throwingOnceTelemetry(thrown: unknown): UpdateTelemetry & { throws: num
 
 function startUpdate(
   updater: Updater,
-  io: UpdateIO<number>,
+  io: PromiseIO<number>,
   fn: UpdateFn<number>,
   options: { deadlineMs?: number; signal?: AbortSignal } = {},
 ): { result: Promise<UpdateResult<number>>; done: () => boolean } {
@@ -217,7 +217,7 @@ function startUpdate(
   const retry = updater.retryOptions(
     options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs },
   );
-  const result = updater.run(io, 'k', CODEC, 0, fn, { signal: options.signal }, retry);
+  const result = updater.run(sinkIO(io), 'k', CODEC, 0, fn, { signal: options.signal }, retry);
   result.then(
     () => (settled = true),
     () => (settled = true),
