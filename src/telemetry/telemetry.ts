@@ -61,10 +61,11 @@ export interface TelemetryOptions {
  * An SDK registered globally after the client was made is picked up: the
  * tracer is the API's proxy, which delegates once a TracerProvider is
  * registered; the metrics API has no proxy, so until a MeterProvider is
- * registered the first use of {@link Telemetry.metrics} in each tick asks the
- * API whether one is now (one global lookup, in place of the clock reads an
- * unrecorded operation no longer makes): an SDK is picked up from the tick
- * after it registered. Once one is, the client's instruments are made on it,
+ * registered {@link Telemetry.metrics} asks the API whether one is now (one
+ * global lookup, in place of the clock reads an unrecorded operation no
+ * longer makes). The answer holds for the job that asked and the microtasks
+ * already queued then (the replies of one socket read, say), not longer: an
+ * SDK is seen from the first `await` after it registered. Once one is, the client's instruments are made on it,
  * counts so far carry over, and the lookups stop.
  */
 export class Telemetry {
@@ -78,7 +79,7 @@ export class Telemetry {
   private settled: Instruments | undefined;
   /** Until then: no-op instruments with this client's own tallies. */
   private readonly early: Instruments | undefined;
-  /** {@link Telemetry.early}, while this tick already found no MeterProvider registered. @internal */
+  /** {@link Telemetry.early}, while the microtasks queued so far may take it unasked. @internal */
   unsettled: Instruments | undefined;
   /** The global MeterProvider seen while none was registered (the API's no-op). */
   private readonly unregistered: MeterProvider | undefined;
@@ -128,10 +129,12 @@ export class Telemetry {
     const early = this.early as Instruments;
     const provider = metrics.getMeterProvider();
     if (provider === this.unregistered) {
-      // Not asked again before the next tick: a burst of replies settles many
-      // operations, and one update() used to ask four times (about 4% of its CPU).
+      // Not asked again until the microtasks queued so far have run: the
+      // replies of one socket read settle many operations, and one update()
+      // used to ask four times (about 4% of its CPU). Not until the next tick:
+      // a loop of awaits on the embedded store may never reach one.
       this.unsettled = early;
-      process.nextTick(forgetUnsettled, this);
+      queueMicrotask(() => (this.unsettled = undefined));
       return early;
     }
     const settled = instrumentsFor(provider.getMeter('memcas', VERSION));
@@ -190,11 +193,6 @@ export class Telemetry {
         : { ...node.op(op), [ATTR_DB_OPERATION_BATCH_SIZE]: batchSize };
     return this.tracer.startSpan(`${op} memcached`, { kind: SpanKind.CLIENT, attributes });
   }
-}
-
-/** The tick that found no MeterProvider registered is over: the next use asks the API again. */
-function forgetUnsettled(telemetry: Telemetry): void {
-  telemetry.unsettled = undefined;
 }
 
 /** What the API's proxy delegates to while no TracerProvider is registered. */
