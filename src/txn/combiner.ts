@@ -28,6 +28,8 @@ class Queue<T> {
   timerAt = Infinity;
   /** Hands the queue's waiting calls to a new queue (made once per queue). */
   onStall: (() => void) | undefined;
+  /** Runs the queue's next batch (made once per queue). */
+  start: (() => void) | undefined;
   /** Runs the next batch once one ends (made once per queue). */
   next: (() => void) | undefined;
 
@@ -78,8 +80,12 @@ export class Combiner {
     }
     queue.running = true;
     queue.io = io;
-    // Start after the current tick so a burst of calls lands in the first batch.
-    process.nextTick(startDrain, this, queue);
+    // Start once the microtasks queued so far have run, so that a burst of
+    // calls lands in the first batch. A microtask, not the next tick: the
+    // connection sends its queued requests on the next tick, and a read sent
+    // from a tick queued after that flush needed a socket write of its own
+    // (a quarter more writes per update() than a gets+cas pair, 256 in flight).
+    queueMicrotask((queue.start ??= () => this.drain(queue)));
   }
 
   /**
@@ -107,14 +113,15 @@ export class Combiner {
 
   /**
    * A batch of `queue` ended. With calls waiting, the next batch starts after
-   * the tick, not inside the write's callback that ended this one: the callers
+   * the microtasks queued so far (see {@link Combiner.submit}), not inside the
+   * write's callback that ended this one: the callers
    * it settled resume first, and those that loop on the key join the waiting
    * calls instead of each waiting a whole batch behind them. With none, the
    * queue idles at once (a looping caller's next call starts a batch of its own).
    */
   private next<T>(queue: Queue<T>): void {
     if (queue.calls.length === 0) this.drain(queue);
-    else process.nextTick(startDrain, this, queue);
+    else queueMicrotask((queue.start ??= () => this.drain(queue)));
   }
 
   /** Deletes the idle queues (nothing running, nothing waiting). */
@@ -191,8 +198,4 @@ function disarm<T>(queue: Queue<T>): void {
   queue.cancelTimer?.();
   queue.cancelTimer = undefined;
   queue.timerAt = Infinity;
-}
-
-function startDrain(combiner: Combiner, queue: Queue<unknown>): void {
-  combiner.drain(queue);
 }

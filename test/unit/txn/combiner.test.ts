@@ -40,7 +40,7 @@ function fakeRunner() {
 }
 
 describe('Combiner', () => {
-  it('a burst of submits in one tick for one group forms one batch, in arrival order, started after the tick', async () => {
+  it('a burst of submits in one tick for one group forms one batch, in arrival order, started after the submitting code returns', async () => {
     const { combiner, runs, batches } = fakeRunner();
     const k = io('k');
     for (const id of ['a', 'b', 'c']) combiner.submit('k', k, call(id));
@@ -48,6 +48,20 @@ describe('Combiner', () => {
     await settle();
     expect(batches()).toEqual([['a', 'b', 'c']]);
     expect(runs[0]?.io).toBe(k);
+  });
+
+  it('starts a batch once the queued microtasks have run, before the next tick: its read goes out in the flush the connection scheduled for that tick', async () => {
+    const { combiner, batches } = fakeRunner();
+    const order: string[] = [];
+    // The connection's flush of the requests queued so far, scheduled before the call arrives.
+    process.nextTick(() => order.push(`flush after ${batches().length} batch(es)`));
+    await Promise.resolve().then(() => {
+      combiner.submit('k', io('k'), call('a'));
+      combiner.submit('k', io('k'), call('b'));
+    });
+    await settle();
+    expect(order).toEqual(['flush after 1 batch(es)']);
+    expect(batches()).toEqual([['a', 'b']]);
   });
 
   it('calls that arrive while a batch runs wait, then form the next batch in arrival order', async () => {
