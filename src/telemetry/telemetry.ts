@@ -65,8 +65,9 @@ export interface TelemetryOptions {
  * global lookup, in place of the clock reads an unrecorded operation no
  * longer makes). The answer holds for the job that asked and the microtasks
  * already queued then (the replies of one socket read, say), not longer: an
- * SDK is seen from the first `await` after it registered. Once one is, the client's instruments are made on it,
- * counts so far carry over, and the lookups stop.
+ * SDK is seen from the first `await` after it registered. Once one is, the
+ * client's instruments are made on it, counts so far carry over, and the
+ * lookups stop.
  */
 export class Telemetry {
   /** The tracer. */
@@ -79,8 +80,12 @@ export class Telemetry {
   private settled: Instruments | undefined;
   /** Until then: no-op instruments with this client's own tallies. */
   private readonly early: Instruments | undefined;
-  /** {@link Telemetry.early}, while the microtasks queued so far may take it unasked. @internal */
-  unsettled: Instruments | undefined;
+  /** {@link Telemetry.early}, while the microtasks queued so far may take it unasked. */
+  private unsettled: Instruments | undefined;
+  /** Ends that (made once per client, queued once per burst). */
+  private readonly forgetUnsettled = (): void => {
+    this.unsettled = undefined;
+  };
   /** The global MeterProvider seen while none was registered (the API's no-op). */
   private readonly unregistered: MeterProvider | undefined;
   /** The client's node backends, for their pending requests. */
@@ -134,7 +139,7 @@ export class Telemetry {
       // used to ask four times (about 4% of its CPU). Not until the next tick:
       // a loop of awaits on the embedded store may never reach one.
       this.unsettled = early;
-      queueMicrotask(() => (this.unsettled = undefined));
+      queueMicrotask(this.forgetUnsettled);
       return early;
     }
     const settled = instrumentsFor(provider.getMeter('memcas', VERSION));

@@ -85,6 +85,11 @@ export class Combiner {
     // connection sends its queued requests on the next tick, and a read sent
     // from a tick queued after that flush needed a socket write of its own
     // (a quarter more writes per update() than a gets+cas pair, 256 in flight).
+    this.startSoon(queue);
+  }
+
+  /** Runs the queue's next batch once the microtasks queued so far have run. */
+  private startSoon<T>(queue: Queue<T>): void {
     queueMicrotask((queue.start ??= () => this.drain(queue)));
   }
 
@@ -121,7 +126,7 @@ export class Combiner {
    */
   private next<T>(queue: Queue<T>): void {
     if (queue.calls.length === 0) this.drain(queue);
-    else queueMicrotask((queue.start ??= () => this.drain(queue)));
+    else this.startSoon(queue);
   }
 
   /** Deletes the idle queues (nothing running, nothing waiting). */

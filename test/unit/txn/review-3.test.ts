@@ -482,7 +482,7 @@ describe('Batch and Updater (review 3): synchronous ends and re-entrant next bat
       expect(await c.result).toMatchObject({ value: 30 });
       expect(await d!.result).toMatchObject({ value: 29 });
       // d is made in a's continuation, which runs before the next batch
-      // starts (the combiner starts it after the tick): d joins b and c.
+      // starts (the combiner starts it once the queued microtasks have run): d joins b and c.
       expect(k.state.value).toBe(29);
       await updater.close(0);
       expect(unhandled).toEqual([]);
