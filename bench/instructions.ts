@@ -47,6 +47,8 @@ const client = createClient({
   // Under valgrind a batch of replies takes longer to read than the default 500 ms.
   timeoutMs: 120_000,
   connectTimeoutMs: 120_000,
+  // Under valgrind an update() waits longer than its default 2 s deadline.
+  retry: { deadlineMs: 3_600_000 },
 });
 await Promise.all(Array.from({ length: inflight }, (_, w) => client.set(`i:${w}`, VALUE)));
 

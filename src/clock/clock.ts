@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /**
  * Time as memcas reads it: a monotonic `now()` in ms and one-shot timers.
  * Deadlines, backoff sleeps and node health all go through one clock, which
@@ -15,6 +17,7 @@ export interface Clock {
 
 /** The real clock: `performance.now()` and `setTimeout`. */
 export const systemClock: Clock = Object.freeze({
+  // performance imported, not the global: the global is a getter run on every read.
   now: () => performance.now(),
   setTimer(ms: number, fn: () => void, background = false): () => void {
     // Node fires delays past 2^31-1 ms at once; a long one fires early instead, and callers re-check.

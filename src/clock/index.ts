@@ -1,1 +1,2 @@
 export { systemClock, sleep, type Clock } from './clock.js';
+export { afterMicrotasks } from './microtask.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Span } from '@opentelemetry/api';
 import type { BackendObserver } from '../backend/index.js';
 import type { NodeAttributes } from './node-attributes.js';

@@ -1,11 +1,10 @@
+import { performance } from 'node:perf_hooks';
+import { afterMicrotasks } from '../clock/index.js';
+
 let cached: number | undefined;
 const forget = (): void => {
   cached = undefined;
 };
-// A reaction on a settled promise is the cheapest microtask: Node's
-// queueMicrotask makes an AsyncResource for each call, and costs more than
-// the clock read it would save.
-const settled = Promise.resolve();
 
 /**
  * `performance.now()` for the end of an operation, read once per synchronous
@@ -20,7 +19,7 @@ const settled = Promise.resolve();
 export function replyTime(): number {
   if (cached === undefined) {
     cached = performance.now();
-    void settled.then(forget);
+    afterMicrotasks(forget);
   }
   return cached;
 }

@@ -11,6 +11,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { afterMicrotasks } from '../clock/index.js';
 import { ATTR_DB_OPERATION_BATCH_SIZE, ATTR_ERROR_TYPE } from './semconv.js';
 import { VERSION } from './version.js';
 import { errorType, nodeAttributes, type NodeAttributes } from './node-attributes.js';
@@ -139,7 +140,7 @@ export class Telemetry {
       // used to ask four times (about 4% of its CPU). Not until the next tick:
       // a loop of awaits on the embedded store may never reach one.
       this.unsettled = early;
-      queueMicrotask(this.forgetUnsettled);
+      afterMicrotasks(this.forgetUnsettled);
       return early;
     }
     const settled = instrumentsFor(provider.getMeter('memcas', VERSION));

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock/index.js';
+import { afterMicrotasks, type Clock } from '../clock/index.js';
 import { RetryExhaustedError } from '../errors/index.js';
 import type { UpdateCall } from './updater.js';
 import type { UpdateIO } from './key-io.js';
@@ -90,7 +90,7 @@ export class Combiner {
 
   /** Runs the queue's next batch once the microtasks queued so far have run. */
   private startSoon<T>(queue: Queue<T>): void {
-    queueMicrotask((queue.start ??= () => this.drain(queue)));
+    afterMicrotasks((queue.start ??= () => this.drain(queue)));
   }
 
   /**

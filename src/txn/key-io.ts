@@ -2,6 +2,7 @@ import type { Backend } from '../backend/index.js';
 import { ownerSinceRead, tokenOf, type CasToken, type Topology } from '../cluster/index.js';
 import { decodeValue, encodeValue, type Codec } from '../codec/index.js';
 import type { ConflictKind } from '../errors/index.js';
+import { afterMicrotasks } from '../clock/index.js';
 
 /** The state of a key as read at the start of an attempt. */
 export interface Snapshot<T> {
@@ -165,7 +166,7 @@ export class KeyUpdateIO<T> implements UpdateIO<T> {
 
 /** Answers a write decided without I/O after the current call returns, as every answer comes. */
 function answerLater<T>(sink: UpdateSink<T>, outcome: WriteOutcome): void {
-  queueMicrotask(() => sink.writeAnswered(outcome));
+  afterMicrotasks(() => sink.writeAnswered(outcome));
 }
 
 const MOVED: WriteOutcome = Object.freeze({ kind: 'moved' });
