@@ -41,20 +41,6 @@ const DROPPED = Symbol('dropped');
 
 type Next<T> = T | Remove | Abort<unknown>;
 
-/** Where an attempt's functions have taken the value read so far. */
-interface Applying<T> {
-  /** Whether the key exists after the changes so far. */
-  present: boolean;
-  /** The value after the changes so far. */
-  current: T | undefined;
-  /** Its encoding (undefined: remove, or nothing changed). */
-  bytes: Buffer | undefined;
-  /** How many calls' changes are applied. */
-  applied: number;
-  /** The clock when the deadlines were last looked at. */
-  now: number;
-}
-
 /**
  * Runs the read-modify-write loop for a batch of `update()` calls on one key:
  * one read, each function applied in arrival order to the previous one's
@@ -97,6 +83,18 @@ export class Batch<T> implements UpdateSink<T> {
   private attemptNo = 1;
   /** Who started it (undefined: the first attempt, see {@link Batch.afterFirst}). */
   private attemptDone: AttemptDone | undefined;
+  // Where the attempt's functions have taken the value read so far (fields,
+  // not an object per attempt: an uncontended update() is a batch of one).
+  /** Whether the key exists after the changes so far. */
+  private present = false;
+  /** The value after the changes so far. */
+  private current: T | undefined;
+  /** Its encoding (undefined: remove, or nothing changed). */
+  private bytes: Buffer | undefined;
+  /** How many calls' changes are applied. */
+  private applied = 0;
+  /** The clock when the deadlines were last looked at. */
+  private now = 0;
 
   /**
    * @param io - the key's operations
@@ -238,17 +236,16 @@ export class Batch<T> implements UpdateSink<T> {
   readAnswered(snapshot: Snapshot<T>): void {
     const attempt = this.attemptNo;
     const done = this.attemptDone;
-    let state: Applying<T>;
     let applying: Promise<void> | undefined;
     try {
-      state = this.begin(snapshot);
-      applying = this.applyAll(snapshot, state);
+      this.begin(snapshot);
+      applying = this.applyAll(snapshot);
     } catch (err) {
       return this.ended(done, failureOf(err));
     }
-    if (applying === undefined) return this.writeApplied(snapshot, state, attempt, done);
+    if (applying === undefined) return this.writeApplied(snapshot, attempt, done);
     applying.then(
-      () => this.writeApplied(snapshot, state, attempt, done),
+      () => this.writeApplied(snapshot, attempt, done),
       (err: unknown) => this.ended(done, failureOf(err)),
     );
   }
@@ -267,18 +264,20 @@ export class Batch<T> implements UpdateSink<T> {
   /** Every `fn` has run: writes the changes, unless a call left meanwhile (then the same attempt again). */
   private writeApplied(
     snapshot: Snapshot<T>,
-    state: Applying<T>,
     attempt: number,
     done: AttemptDone | undefined,
   ): void {
-    if (state.applied === 0) return this.ended(done, undefined);
+    if (this.applied === 0) return this.ended(done, undefined);
     // A call whose time ran out (or that was aborted) after its fn ran must
     // not be written: the others are applied again to a fresh read.
     // Time passes in fn, synchronous ones too: deadlines are looked at once more before the write.
-    let left: boolean;
+    let left = false;
     try {
-      this.expire(false);
-      left = this.leftAfterApplying();
+      const now = this.clock.now();
+      for (const call of this.calls) {
+        this.timeUp(call, now);
+        if (call.settled && isApplied(call.step)) left = true;
+      }
     } catch (err) {
       return this.ended(done, failureOf(err));
     }
@@ -292,7 +291,7 @@ export class Batch<T> implements UpdateSink<T> {
     this.attemptNo = attempt;
     this.attemptDone = done;
     try {
-      this.io.write(snapshot, state.present ? state.bytes : undefined, this);
+      this.io.write(snapshot, this.present ? this.bytes : undefined, this);
     } catch (err) {
       this.written(undefined, err, attempt, done);
     }
@@ -321,37 +320,35 @@ export class Batch<T> implements UpdateSink<T> {
   }
 
   /** Starts applying functions to a value read: steps cleared, deadlines looked at. */
-  private begin(snapshot: Snapshot<T>): Applying<T> {
+  private begin(snapshot: Snapshot<T>): void {
     const now = this.clock.now();
-    this.expire(false, now);
     for (const call of this.calls) {
       call.step = undefined;
       call.deferred = undefined;
+      this.timeUp(call, now);
     }
-    return {
-      present: snapshot.present,
-      current: snapshot.value,
-      bytes: undefined,
-      applied: 0,
-      now,
-    };
+    this.present = snapshot.present;
+    this.current = snapshot.value;
+    this.bytes = undefined;
+    this.applied = 0;
+    this.now = now;
   }
 
   /** Applies the live calls' functions in order; a promise only once one of them returns one. */
-  private applyAll(snapshot: Snapshot<T>, state: Applying<T>): Promise<void> | undefined {
+  private applyAll(snapshot: Snapshot<T>): Promise<void> | undefined {
     const calls = this.calls;
     for (let i = 0; i < calls.length; i++) {
       const call = calls[i] as UpdateCall<T>;
-      if (!this.starts(call, state)) continue;
+      if (!this.starts(call)) continue;
       let out: Next<T> | Promise<Next<T> | typeof DROPPED>;
       try {
-        out = this.apply(call, state.current);
+        out = this.apply(call, this.current);
       } catch (err) {
-        this.decide(call, state.applied, undefined, err);
+        this.decide(call, this.applied, undefined, err);
         continue;
       }
-      if (isPromiseLike(out)) return this.applyRest(out, i, snapshot, state);
-      this.take(call, out, snapshot, state);
+      if (isPromiseLike(out)) return this.applyRest(out, i, snapshot);
+      this.take(call, out, snapshot);
     }
     return undefined;
   }
@@ -361,7 +358,6 @@ export class Batch<T> implements UpdateSink<T> {
     out: Promise<Next<T> | typeof DROPPED>,
     from: number,
     snapshot: Snapshot<T>,
-    state: Applying<T>,
   ): Promise<void> {
     const calls = this.calls;
     let pending: Next<T> | Promise<Next<T> | typeof DROPPED> = out;
@@ -370,28 +366,28 @@ export class Batch<T> implements UpdateSink<T> {
       let next: Next<T> | typeof DROPPED;
       try {
         if (i !== from) {
-          if (!this.starts(call, state)) continue;
-          pending = this.apply(call, state.current);
+          if (!this.starts(call)) continue;
+          pending = this.apply(call, this.current);
         }
         if (isPromiseLike(pending)) {
           next = await pending;
-          state.now = this.clock.now();
+          this.now = this.clock.now();
         } else {
           next = pending;
         }
       } catch (err) {
-        this.decide(call, state.applied, undefined, err);
+        this.decide(call, this.applied, undefined, err);
         continue;
       }
-      this.take(call, next, snapshot, state);
+      this.take(call, next, snapshot);
     }
   }
 
   /** Whether a call's `fn` runs in this attempt (live, within its deadline); counts the attempt. */
-  private starts(call: UpdateCall<T>, state: Applying<T>): boolean {
+  private starts(call: UpdateCall<T>): boolean {
     if (call.settled) return false;
     // A call whose time ran out while others' functions ran does not start its own.
-    if (state.now >= call.deadline) {
+    if (this.now >= call.deadline) {
       this.reject(call, this.finalError(call, undefined, 'deadline'));
       return false;
     }
@@ -401,46 +397,41 @@ export class Batch<T> implements UpdateSink<T> {
   }
 
   /** Takes what a call's `fn` returned: a new value, `remove`, or `abort`. */
-  private take(
-    call: UpdateCall<T>,
-    next: Next<T> | typeof DROPPED,
-    snapshot: Snapshot<T>,
-    state: Applying<T>,
-  ): void {
+  private take(call: UpdateCall<T>, next: Next<T> | typeof DROPPED, snapshot: Snapshot<T>): void {
     if (next === DROPPED || call.settled) return;
     if (isAbort(next)) {
-      const cas = state.applied === 0 && state.present ? snapshot.token : undefined;
+      const cas = this.applied === 0 && this.present ? snapshot.token : undefined;
       const result: UpdateResult<T> = {
         outcome: 'aborted',
-        value: state.current,
+        value: this.current,
         cas,
         attempts: call.attempts,
         result: next.result,
       };
-      this.decide(call, state.applied, result, undefined);
+      this.decide(call, this.applied, result, undefined);
       return;
     }
     if (isRemove(next)) {
       call.step = REMOVED;
-      state.applied++;
-      state.present = false;
-      state.current = undefined;
-      state.bytes = undefined;
+      this.applied++;
+      this.present = false;
+      this.current = undefined;
+      this.bytes = undefined;
       return;
     }
     let encoded: Buffer;
     try {
       encoded = this.io.encode(next);
     } catch (err) {
-      this.decide(call, state.applied, undefined, err);
+      this.decide(call, this.applied, undefined, err);
       return;
     }
-    call.step = state.present ? UPDATED : CREATED;
+    call.step = this.present ? UPDATED : CREATED;
     call.stepValue = next;
-    state.applied++;
-    state.present = true;
-    state.current = next;
-    state.bytes = encoded;
+    this.applied++;
+    this.present = true;
+    this.current = next;
+    this.bytes = encoded;
   }
 
   /** The write landed (`written`: its token): every applied call resolves, deferred ones settle. */
@@ -614,7 +605,7 @@ export class Batch<T> implements UpdateSink<T> {
           ),
         );
       } else if (now >= call.deadline) {
-        this.reject(call, this.finalError(call, undefined, 'deadline'));
+        this.timeUp(call, now);
       } else if (afterConflict && call.attempts >= call.retry.maxAttempts) {
         this.reject(call, this.finalError(call, undefined, 'attempts'));
       }
@@ -637,10 +628,11 @@ export class Batch<T> implements UpdateSink<T> {
     );
   }
 
-  /** Whether a call whose change was applied in this attempt has settled since (timed out, aborted). */
-  private leftAfterApplying(): boolean {
-    for (const call of this.calls) if (call.settled && isApplied(call.step)) return true;
-    return false;
+  /** Rejects `call` if it is live and its deadline has passed at `now`. */
+  private timeUp(call: UpdateCall<T>, now: number): void {
+    if (!call.settled && now >= call.deadline) {
+      this.reject(call, this.finalError(call, undefined, 'deadline'));
+    }
   }
 
   /** The first call not yet settled (undefined: the batch is done). */
