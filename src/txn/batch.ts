@@ -288,8 +288,6 @@ export class Batch<T> implements UpdateSink<T> {
     }
     this.writing = true;
     for (const call of this.calls) if (isApplied(call.step)) call.writing = true;
-    this.attemptNo = attempt;
-    this.attemptDone = done;
     try {
       this.io.write(snapshot, this.present ? this.bytes : undefined, this);
     } catch (err) {
@@ -385,12 +383,9 @@ export class Batch<T> implements UpdateSink<T> {
 
   /** Whether a call's `fn` runs in this attempt (live, within its deadline); counts the attempt. */
   private starts(call: UpdateCall<T>): boolean {
-    if (call.settled) return false;
     // A call whose time ran out while others' functions ran does not start its own.
-    if (this.now >= call.deadline) {
-      this.reject(call, this.finalError(call, undefined, 'deadline'));
-      return false;
-    }
+    this.timeUp(call, this.now);
+    if (call.settled) return false;
     call.attempts++;
     call.step = RAN;
     return true;
