@@ -1,6 +1,6 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { RetryGate } from '../backoff/index.js';
-import { sleep, type Clock } from '../clock/index.js';
+import { sleep, Stage, type Clock } from '../clock/index.js';
 import type { CasToken } from '../cluster/index.js';
 import {
   CasConflictError,
@@ -95,6 +95,14 @@ export class Batch<T> implements UpdateSink<T> {
   private applied = 0;
   /** The clock when the deadlines were last looked at. */
   private now = 0;
+  /** The attempt's read, once it answered. */
+  private snapshot: Snapshot<T> | undefined;
+
+  // The two steps of an attempt between its read and its write, each run for
+  // every batch ready for it at once (see Stage): the functions on a value
+  // read, and the write of what they changed.
+  private static readonly applying = new Stage<Batch<unknown>>((batch) => batch.applyRead());
+  private static readonly sending = new Stage<Batch<unknown>>((batch) => batch.writeApplied());
 
   /**
    * @param io - the key's operations
@@ -232,20 +240,30 @@ export class Batch<T> implements UpdateSink<T> {
     }
   }
 
-  /** The attempt's read is in: every live call's `fn` runs on it, then the write. @internal */
+  /**
+   * The attempt's read is in: every live call's `fn` runs on it (a microtask
+   * later, with the other batches whose read answered meanwhile), then the
+   * write. @internal
+   */
   readAnswered(snapshot: Snapshot<T>): void {
-    const attempt = this.attemptNo;
-    const done = this.attemptDone;
+    this.snapshot = snapshot;
+    Batch.applying.add(this as Batch<unknown>);
+  }
+
+  /** Runs the live calls' functions on the value read, then hands the batch to the write stage. */
+  private applyRead(): void {
+    const snapshot = this.snapshot as Snapshot<T>;
     let applying: Promise<void> | undefined;
     try {
       this.begin(snapshot);
       applying = this.applyAll(snapshot);
     } catch (err) {
-      return this.ended(done, failureOf(err));
+      return this.ended(this.attemptDone, failureOf(err));
     }
-    if (applying === undefined) return this.writeApplied(snapshot, attempt, done);
+    if (applying === undefined) return Batch.sending.add(this as Batch<unknown>);
+    const done = this.attemptDone;
     applying.then(
-      () => this.writeApplied(snapshot, attempt, done),
+      () => Batch.sending.add(this as Batch<unknown>),
       (err: unknown) => this.ended(done, failureOf(err)),
     );
   }
@@ -262,11 +280,10 @@ export class Batch<T> implements UpdateSink<T> {
   }
 
   /** Every `fn` has run: writes the changes, unless a call left meanwhile (then the same attempt again). */
-  private writeApplied(
-    snapshot: Snapshot<T>,
-    attempt: number,
-    done: AttemptDone | undefined,
-  ): void {
+  private writeApplied(): void {
+    const snapshot = this.snapshot as Snapshot<T>;
+    const attempt = this.attemptNo;
+    const done = this.attemptDone;
     if (this.applied === 0) return this.ended(done, undefined);
     // A call whose time ran out (or that was aborted) after its fn ran must
     // not be written: the others are applied again to a fresh read.

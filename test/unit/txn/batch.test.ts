@@ -331,6 +331,27 @@ describe('Batch: deadlines, signals and stuck functions (hardening)', () => {
     await expect(result).rejects.toBeInstanceOf(ClientClosedError);
     expect(state.writes).toBe(1);
   });
+
+  it('batches whose reads answer together run step by step: every function, then every write (not each whole in turn)', async () => {
+    const events: string[] = [];
+    const keys = ['a', 'b', 'c'].map((name) => {
+      const { io, promises } = fakeIO(1);
+      const write = promises.write.bind(promises);
+      promises.write = (snapshot, bytes) => {
+        events.push(`write ${name}`);
+        return write(snapshot, bytes);
+      };
+      const { w, result } = waiter((n) => {
+        events.push(`fn ${name}`);
+        return n! + 1;
+      });
+      return { io, w, result };
+    });
+    const done = keys.map(({ io, w }) => startBatch(io, [w], clock).done);
+    await Promise.all(done);
+    for (const { result } of keys) expect(await result).toMatchObject({ value: 2 });
+    expect(events).toEqual(['fn a', 'fn b', 'fn c', 'write a', 'write b', 'write c']);
+  });
 });
 
 describe('Batch and Updater: deadlines of every waiting call, lost writes, close (review findings)', () => {
