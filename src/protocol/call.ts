@@ -20,6 +20,8 @@ export class Call<R extends Reply, T> implements Pending<R> {
   opaque: number | undefined = undefined;
   sent: boolean | undefined = undefined;
   deadline: number | undefined = undefined;
+  /** See {@link Pending.itemSize}: set by the backend for a write that may be large. */
+  itemSize: number | undefined = undefined;
   private resolve: (value: T) => void = noop;
   private reject: (error: Error) => void = noop;
 

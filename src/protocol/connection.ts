@@ -109,6 +109,7 @@ export class Connection<R extends Reply> {
       );
       return;
     }
+    if (p.itemSize !== undefined && this.state === 'ready' && this.refuseTooLarge(p)) return;
     const opaque = this.nextOpaque;
     this.nextOpaque = opaque === 0xffffffff ? 1 : opaque + 1;
     p.opaque = opaque;
@@ -198,7 +199,32 @@ export class Connection<R extends Reply> {
     this.state = 'ready';
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
+    if (this.transport.itemLimit !== undefined) this.dropTooLarge();
     this.writeUnsent();
+  }
+
+  /**
+   * Fails `p` with {@link ValueTooLargeError}, unsent, when it writes an item
+   * over the node's item size limit: memcached would refuse it, and over meta
+   * unlink the item it was meant to replace.
+   */
+  private refuseTooLarge(p: Pending<R>): boolean {
+    const limit = this.transport.itemLimit;
+    const size = p.itemSize;
+    if (limit === undefined || size === undefined || size <= limit) return false;
+    p.onError(new ValueTooLargeError(p.key, size, limit, `memcached ${this.address}`));
+    return true;
+  }
+
+  /** The requests queued while the connection opened (none sent yet), without those over the item size limit it learned. */
+  private dropTooLarge(): void {
+    const queued = this.inFlight.drain();
+    this.unsent = [];
+    for (const p of queued) {
+      if (this.refuseTooLarge(p)) continue;
+      this.inFlight.push(p);
+      this.unsent.push(p);
+    }
   }
 
   private writeUnsent(): void {
@@ -246,9 +272,10 @@ export class Connection<R extends Reply> {
       throw new MalformedReplyError(`sent a reply before the connection was open`);
     }
     if (this.state === 'opening') {
-      const step = this.opening.shift();
+      const step = this.opening[0];
       if (step === undefined) throw new MalformedReplyError('sent a reply to no request');
-      step.check(r);
+      if (step.check(r) === 'more') return;
+      this.opening.shift();
       if (this.opening.length === 0) this.ready();
       return;
     }

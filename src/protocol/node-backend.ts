@@ -96,7 +96,8 @@ export abstract class NodeBackend<R extends Reply> implements Backend, CallOwner
   /**
    * Sends one request; `interpret` turns its answer (and the connection's
    * session) into the result, or throws: a {@link MalformedReplyError} fails
-   * the connection, any other error fails this operation only.
+   * the connection, any other error fails this operation only. `itemSize`:
+   * see {@link Pending.itemSize}.
    */
   protected call<T>(
     op: string,
@@ -105,6 +106,7 @@ export abstract class NodeBackend<R extends Reply> implements Backend, CallOwner
     request: Buffer,
     interpret: (r: R, session: number) => T,
     opaqueAt?: number,
+    itemSize?: number,
   ): Promise<T> {
     const token = this.observer?.start(op);
     let conn: Connection<R>;
@@ -115,6 +117,7 @@ export abstract class NodeBackend<R extends Reply> implements Backend, CallOwner
       return Promise.reject(err as Error);
     }
     const call = new Call(this, token, op, key, write, request, opaqueAt, conn.id, interpret);
+    call.itemSize = itemSize;
     const promise = call.promise();
     conn.enqueue(call);
     return promise;

@@ -44,14 +44,24 @@ export interface Pending<R extends Reply> {
   sent?: boolean;
   /** Set by the connection once written: when the answer is due (performance.now() ms). */
   deadline?: number;
+  /**
+   * For a write that stores an item: its size as memcached counts it against
+   * its item size limit (`itemSize` in src/backend/item-size.ts). Such a write is never sent to a node whose
+   * limit it exceeds (see `Transport.itemLimit`).
+   */
+  readonly itemSize?: number | undefined;
 }
 
 /** A request a connection sends when it opens, before any other, and the check of its reply. */
 export interface Opening<R extends Reply> {
   /** The bytes to send. */
   readonly request: Buffer;
-  /** Throws (an {@link AuthenticationError}, a {@link ProtocolError}) when the reply says the connection is unusable. */
-  check(r: R): void;
+  /**
+   * Throws (an {@link AuthenticationError}, a {@link ProtocolError}) when the
+   * reply says the connection is unusable; returns `'more'` while the request
+   * has more replies to come (a multi-line answer such as `stats`).
+   */
+  check(r: R): 'more' | void;
 }
 
 /** How the connection core hears from the transport while it opens the socket. */
@@ -77,6 +87,14 @@ export interface Transport<R extends Reply> {
   readonly reader: ReplyReader<R>;
   /** Requests sent first once the socket is ready (a protocol check, ASCII authentication). */
   readonly opening: ReadonlyArray<Opening<R>>;
+  /**
+   * The node's item size limit (memcached's `-I`, in the terms of
+   * `itemSize`), when the opening learned it; once known, the connection
+   * refuses a write over it with a `ValueTooLargeError` instead of
+   * sending it. Over meta this is what keeps an item: memcached unlinks the
+   * old item when any `ms` fails to allocate, a CAS compare and `add` included.
+   */
+  readonly itemLimit?: number | undefined;
   /** Opens the socket; returns it at once (it connects in the background). */
   open(events: TransportEvents): Socket;
   /** Replies that arrive before `ready()` (binary SASL). Throws for any it does not expect. */

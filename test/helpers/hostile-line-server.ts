@@ -20,8 +20,9 @@ export interface LineExchange {
   readonly dialect: LineDialect;
   /**
    * True for the requests memcas sends when a connection opens, before any
-   * other: an ASCII-authentication `set memcas-auth`, then the protocol check
-   * (one of the server's `openingCommands`, `mn` by default).
+   * other: an ASCII-authentication `set memcas-auth`, then the server's
+   * `openingCommands` in order (for meta, the protocol check `mn` and
+   * `stats settings`, which tells memcas the item size limit).
    */
   readonly opening: boolean;
   /**
@@ -74,9 +75,10 @@ export interface HostileLineServerOptions {
    */
   readonly dialect?: LineDialect;
   /**
-   * Commands that, first on a connection (after an ASCII-authentication
-   * `set memcas-auth`, if any), are the client's protocol check.
-   * @defaultValue `['mn']` for meta (memcas's opening), `[]` for text (it sends no check)
+   * Commands that, first on a connection and in this order (after an
+   * ASCII-authentication `set memcas-auth`, if any), are the client's opening.
+   * @defaultValue `['mn', 'stats']` for meta (memcas's opening: the protocol
+   * check, then `stats settings`), `[]` for text (it sends no check)
    */
   readonly openingCommands?: readonly string[];
 }
@@ -114,6 +116,8 @@ interface Peer {
   index: number;
   /** Still in the connection's opening: nothing but its requests seen yet. */
   opening: boolean;
+  /** How many of the opening commands (after authentication) it has seen. */
+  openingSeen: number;
   muted: boolean;
   /** The write queue: each send or drip starts when the one before it is done. */
   out: Promise<void>;
@@ -145,7 +149,7 @@ export async function startHostileLineServer(
   options: HostileLineServerOptions = {},
 ): Promise<HostileLineServer> {
   const dialect = options.dialect ?? 'meta';
-  const openingCommands = new Set(options.openingCommands ?? (dialect === 'meta' ? ['mn'] : []));
+  const openingCommands = options.openingCommands ?? (dialect === 'meta' ? ['mn', 'stats'] : []);
   const store = new LineBaselineStore();
   const peers = new Set<Peer>();
   const requests: ReceivedLineRequest[] = [];
@@ -182,8 +186,13 @@ export async function startHostileLineServer(
   const isOpening = (peer: Peer, request: LineRequest, index: number): boolean => {
     if (!peer.opening) return false;
     if (index === 0 && request.command === 'set' && request.key === AUTH_KEY) return true;
-    peer.opening = false;
-    return openingCommands.has(request.command);
+    if (request.command !== openingCommands[peer.openingSeen]) {
+      peer.opening = false;
+      return false;
+    }
+    peer.openingSeen++;
+    if (peer.openingSeen === openingCommands.length) peer.opening = false;
+    return true;
   };
 
   const dispatch = (peer: Peer, request: LineRequest): void => {
@@ -230,6 +239,7 @@ export async function startHostileLineServer(
       pending: Buffer.alloc(0),
       index: 0,
       opening: true,
+      openingSeen: 0,
       muted: false,
       out: Promise.resolve(),
       timers: new Set(),

@@ -1,11 +1,12 @@
-import type {
-  CounterRequest,
-  LeaseReply,
-  LeaseRequest,
-  NativeLeases,
-  StoredItem,
-  StoreRequest,
-  StoreResult,
+import {
+  itemSize,
+  type CounterRequest,
+  type LeaseReply,
+  type LeaseRequest,
+  type NativeLeases,
+  type StoredItem,
+  type StoreRequest,
+  type StoreResult,
 } from '../../backend/index.js';
 import { NonNumericValueError, ProtocolError, ValueTooLargeError } from '../../errors/index.js';
 import { MalformedReplyError } from '../malformed-reply-error.js';
@@ -33,6 +34,14 @@ const HIT: readonly string[] = ['VA'];
 const STORE_ANSWERS: readonly string[] = ['HD', 'NS', 'EX', 'NF'];
 /** The binary statuses of the same meaning as SERVER_ERROR (internal error) and CLIENT_ERROR (invalid arguments). */
 const SERVER_ERROR_STATUS = 0x84;
+/** The least item size limit memcached accepts (`-I`), and the longest key (with the prefix) in bytes. */
+const LEAST_ITEM_LIMIT = 1024;
+const MAX_KEY_BYTES = 250;
+
+/** Whether a value this long could make an item over some memcached's limit (any shorter one fits every node). */
+function mayExceedLimit(valueBytes: number): boolean {
+  return itemSize(MAX_KEY_BYTES, valueBytes) > LEAST_ITEM_LIMIT;
+}
 const CLIENT_ERROR_STATUS = 0x04;
 
 /**
@@ -78,15 +87,26 @@ export class MetaBackend extends NodeBackend<MetaReply> {
       return Promise.resolve({ outcome: 'exists', cas: 0n });
     }
     const request = metaSet(req.key, req.value, req.flags, req.ttl, req.cas, MODES[req.mode]);
-    return this.meta(op, req.key, true, request, (r, session): StoreResult => {
-      const word = this.expect(r, op, req.key, STORE_ANSWERS);
-      if (word === 'HD') return { outcome: 'stored', cas: casOf(r), session };
-      // NS: add found the key, or replace did not.
-      const outcome =
-        word === 'EX' || (word === 'NS' && req.mode === 'add') ? 'exists' : 'not_found';
-      if (outcome === 'exists' && (op === 'cas' || op === 'add')) this.observer?.conflict(op);
-      return { outcome, cas: 0n };
-    });
+    // Checked against the node's limit before sending: a refused ms unlinks the item.
+    const size = mayExceedLimit(req.value.length)
+      ? itemSize(Buffer.byteLength(req.key), req.value.length)
+      : undefined;
+    return this.meta(
+      op,
+      req.key,
+      true,
+      request,
+      (r, session): StoreResult => {
+        const word = this.expect(r, op, req.key, STORE_ANSWERS);
+        if (word === 'HD') return { outcome: 'stored', cas: casOf(r), session };
+        // NS: add found the key, or replace did not.
+        const outcome =
+          word === 'EX' || (word === 'NS' && req.mode === 'add') ? 'exists' : 'not_found';
+        if (outcome === 'exists' && (op === 'cas' || op === 'add')) this.observer?.conflict(op);
+        return { outcome, cas: 0n };
+      },
+      size,
+    );
   }
 
   delete(key: string, cas: bigint, session?: number): Promise<'deleted' | 'exists' | 'not_found'> {
@@ -217,8 +237,9 @@ export class MetaBackend extends NodeBackend<MetaReply> {
     write: boolean,
     { request, opaqueAt }: MetaRequest,
     interpret: (r: MetaReply, session: number) => T,
+    itemSize?: number,
   ): Promise<T> {
-    return this.call(op, key, write, request, interpret, opaqueAt);
+    return this.call(op, key, write, request, interpret, opaqueAt, itemSize);
   }
 
   /**

@@ -9,6 +9,9 @@ import { MetaReader, type MetaReply } from './meta-reader.js';
 import { metaBare } from './meta-request.js';
 
 const NOOP = metaBare('mn').request;
+const SETTINGS = Buffer.from('stats settings\r\n', 'latin1');
+/** The most lines a `stats settings` answer may have (memcached 1.6 sends about 80). */
+const MAX_SETTINGS = 1000;
 /** The bytes of the hex digits, 0-9a-f. */
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
@@ -17,17 +20,26 @@ const HEX = Buffer.from('0123456789abcdef', 'latin1');
  * memjs), replies matched by their `O` opaque (or in order, for the few
  * commands that carry none), and an opening that checks the server speaks
  * meta (`mn` → `MN`), after memcached's ASCII authentication when
- * credentials are given (`-Y` on the server).
+ * credentials are given (`-Y` on the server), then learns the node's item
+ * size limit (`stats settings`, in the same round trip): memcached unlinks
+ * the old item when any `ms` fails to allocate, so no write over it is sent.
  */
 export class MetaTransport implements Transport<MetaReply> {
   readonly protocol = 'meta';
   readonly reader: MetaReader;
   readonly opening: ReadonlyArray<Opening<MetaReply>>;
+  /** memcached's `item_size_max`, once the opening read it (undefined: not told). */
+  itemLimit: number | undefined = undefined;
+  private settingsLines = 0;
 
   /** @param options - where and how to connect */
   constructor(private readonly options: ConnectionOptions) {
     this.reader = new MetaReader(options.maxValueBytes);
-    this.opening = [...asciiLogin(options), { request: NOOP, check: (r) => this.checkNoop(r) }];
+    this.opening = [
+      ...asciiLogin(options),
+      { request: NOOP, check: (r) => this.checkNoop(r) },
+      { request: SETTINGS, check: (r) => this.readSettings(r) },
+    ];
   }
 
   open(events: TransportEvents): Socket {
@@ -44,6 +56,23 @@ export class MetaTransport implements Transport<MetaReply> {
 
   opaqueOf(r: MetaReply): number | undefined {
     return r.opaque;
+  }
+
+  /**
+   * A line of the `stats settings` answer: keeps `item_size_max`. An answer
+   * that is not statistics (a proxy that refuses the command) ends it, with
+   * the limit unknown: writes are then checked against `maxValueBytes` only.
+   */
+  private readSettings(r: MetaReply): 'more' | undefined {
+    if (r.word !== 'STAT') return undefined;
+    if (++this.settingsLines > MAX_SETTINGS) {
+      throw new MalformedReplyError(`sent more than ${MAX_SETTINGS} lines of settings`);
+    }
+    if (r.tokens[0] === 'item_size_max') {
+      const limit = Number(r.tokens[1]);
+      if (Number.isSafeInteger(limit) && limit > 0) this.itemLimit = limit;
+    }
+    return 'more';
   }
 
   private checkNoop(r: MetaReply): void {
