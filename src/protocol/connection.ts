@@ -43,6 +43,10 @@ export interface ConnectionOptions {
  */
 type State = 'idle' | 'connecting' | 'opening' | 'ready';
 
+/** The hint for a meta or text connection a server drops or ignores while it opens. */
+const SASL_ONLY_BINARY =
+  'a memcached started with SASL, -S, speaks only the binary protocol: use protocol: "binary" for it';
+
 /**
  * One socket to one memcached node, whatever the protocol: the connection
  * core. Requests made in one tick leave in one socket write, replies are
@@ -166,11 +170,21 @@ export class Connection<R extends Reply> {
       this.socket = socket;
       // Pipelined small writes would wait for delayed ACKs with Nagle on.
       socket.setNoDelay(true);
-      socket.once('close', () => this.fail(new Error('the server closed the connection'), 'error'));
+      socket.once('close', () => this.fail(new Error(this.closedMessage()), 'error'));
     } catch (err) {
       // tls.connect and net.connect throw synchronously for some bad options.
       this.fail(err as Error, 'error');
     }
+  }
+
+  /** Why the socket closed, for the requests it fails. */
+  private closedMessage(): string {
+    if (this.state !== 'opening') return 'the server closed the connection';
+    const protocol = this.transport.protocol;
+    return (
+      `the server closed the connection before answering the ${protocol}-protocol opening` +
+      (protocol === 'binary' ? '' : ` (${SASL_ONLY_BINARY})`)
+    );
   }
 
   private readonly onReady = (): void => {
@@ -338,7 +352,9 @@ export class Connection<R extends Reply> {
         ? `connected but did not answer a ${protocol}-protocol request within ` +
           `${Math.min(ms, this.options.timeoutMs)} ms; if it is not paused or overloaded, ` +
           `check that it is memcached speaking the ${protocol} protocol` +
-          (protocol === 'binary' ? ' (memcached -B ascii and text-only proxies never answer)' : '')
+          (protocol === 'binary'
+            ? ' (memcached -B ascii and text-only proxies never answer)'
+            : ` (${SASL_ONLY_BINARY})`)
         : `did not finish connecting${this.options.tls ? ' (TLS)' : ''}` +
           `${this.options.credentials ? ' and authenticating' : ''} within ${ms} ms`;
     this.fail(new Error(message), 'error');
