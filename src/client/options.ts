@@ -33,11 +33,12 @@ export interface ClientOptions extends ClusterOptions, TelemetryOptions {
   readonly servers?: string | ReadonlyArray<string | ServerAddress>;
   /**
    * The protocol to speak to memcached: `'meta'` (memcached ≥ 1.6's
-   * recommended protocol), `'binary'` (the only one with SASL; deprecated by
-   * memcached), or `'text'` (the classic commands, for proxies such as
-   * twemproxy or mcrouter, which speak nothing else). A server entry's own
-   * `protocol` wins. See the protocols guide.
-   * @defaultValue `'binary'`
+   * recommended protocol; `username`/`password` log in with its ASCII
+   * authentication), `'binary'` (the only one with SASL, for servers started
+   * with `-S`; deprecated by memcached), or `'text'` (the classic commands,
+   * for proxies such as twemproxy or mcrouter, which speak nothing else). A
+   * server entry's own `protocol` wins. See the protocols guide.
+   * @defaultValue `'meta'`
    */
   readonly protocol?: Protocol;
   /**
@@ -140,7 +141,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<
     >
   >
 > = Object.freeze({
-  protocol: 'binary' as Protocol,
+  protocol: 'meta' as Protocol,
   keyPrefix: '',
   timeoutMs: 500,
   connectTimeoutMs: 1000,

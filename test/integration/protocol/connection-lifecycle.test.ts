@@ -69,6 +69,7 @@ describe('connection lifecycle', () => {
     });
     const client = createClient({
       servers: [address],
+      protocol: 'binary',
       username: 'u',
       password: 'p',
       connectTimeoutMs: 400,
@@ -90,7 +91,12 @@ describe('connection lifecycle', () => {
   it('a server that never answers the protocol check fails a write as not sent (ConnectionError), not as indeterminate', async () => {
     // memcached -B ascii reads binary requests as text and answers nothing.
     const address = await fakeServer(() => undefined);
-    const client = createClient({ servers: [address], connectTimeoutMs: 300, timeoutMs: 300 });
+    const client = createClient({
+      servers: [address],
+      protocol: 'binary',
+      connectTimeoutMs: 300,
+      timeoutMs: 300,
+    });
     clients.push(client);
     const err = await client.set('k', 1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);

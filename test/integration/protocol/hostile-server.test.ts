@@ -339,6 +339,7 @@ async function open(
   server.items.set(KEY, { value: Buffer.from('1'), flags: 0, cas: 42n });
   const client = createClient({
     servers: [server.address],
+    protocol: 'binary',
     timeoutMs: TIMEOUT_MS,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     retryAfterMs: RETRY_AFTER_MS,

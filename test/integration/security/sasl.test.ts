@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthenticationError, createClient } from '../../../src/index.js';
+import { AuthenticationError, ConnectionError, createClient } from '../../../src/index.js';
 import { MemcachedNode } from '../../helpers/memcached-node.js';
 
 const USER = 'memcas-user';
@@ -21,7 +21,12 @@ const leaks = (text: string): boolean => text.includes(SECRET) || text.includes(
 
 describe('SASL authentication', () => {
   it('right credentials work for every operation, CAS and update() included', async () => {
-    const client = createClient({ servers: [node.address], username: USER, password: SECRET });
+    const client = createClient({
+      servers: [node.address],
+      protocol: 'binary',
+      username: USER,
+      password: SECRET,
+    });
     try {
       await client.set('k', { n: 1 });
       const hit = await client.gets<{ n: number }>('k');
@@ -38,9 +43,19 @@ describe('SASL authentication', () => {
   });
 
   it('wrong credentials reject with AuthenticationError naming the node, and are not retried in a loop', async () => {
-    const admin = createClient({ servers: [node.address], username: USER, password: SECRET });
+    const admin = createClient({
+      servers: [node.address],
+      protocol: 'binary',
+      username: USER,
+      password: SECRET,
+    });
     const before = Number((await admin.stats())[node.address]!.total_connections);
-    const client = createClient({ servers: [node.address], username: USER, password: 'wrong' });
+    const client = createClient({
+      servers: [node.address],
+      protocol: 'binary',
+      username: USER,
+      password: 'wrong',
+    });
     try {
       const errors: unknown[] = [];
       for (let i = 0; i < 20; i++) errors.push(await client.get('k').catch((e: unknown) => e));
@@ -56,8 +71,23 @@ describe('SASL authentication', () => {
     }
   });
 
+  it('on the default protocol (meta) a SASL server is named as binary-only, with and without credentials', async () => {
+    for (const credentials of [{ username: USER, password: SECRET }, {}]) {
+      const client = createClient({ servers: [node.address], timeoutMs: 300, ...credentials });
+      try {
+        const err = await client.get('k').catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConnectionError);
+        expect((err as Error).message).toMatch(/SASL.*protocol: "binary"/);
+        expect(leaks((err as Error).message)).toBe(false);
+      } finally {
+        await client.close();
+      }
+    }
+  });
+
   it('per-server credentials: each node gets its own', async () => {
     const client = createClient({
+      protocol: 'binary',
       servers: [
         { host: node.host, port: node.port, username: USER, password: SECRET },
         { host: other.host, port: other.port, username: 'second', password: 'another-secret-9' },
@@ -76,6 +106,7 @@ describe('SASL authentication', () => {
 
   it('no credential appears in errors, inspect(), toString() or JSON of the client', async () => {
     const client = createClient({
+      protocol: 'binary',
       servers: [node.address],
       username: USER,
       password: 'wrong-' + SECRET,
@@ -89,9 +120,9 @@ describe('SASL authentication', () => {
       ).toBe(false);
       expect(leaks(inspect(client, { depth: Infinity }))).toBe(false);
       expect(leaks(String(client))).toBe(false);
-      expect(() => createClient({ servers: [node.address], username: USER })).toThrow(
-        /username and password/,
-      );
+      expect(() =>
+        createClient({ servers: [node.address], protocol: 'binary', username: USER }),
+      ).toThrow(/username and password/);
     } finally {
       await client.close();
     }

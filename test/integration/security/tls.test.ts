@@ -44,6 +44,7 @@ describe('TLS', () => {
   it('TLS and SASL together work', async () => {
     await roundTrip({
       servers: [tlsSaslNode.address],
+      protocol: 'binary',
       tls: { ca: pki.ca },
       username: 'tls-user',
       password: 'tls-secret',

@@ -162,7 +162,7 @@ const OPTIONS: readonly OptionCase[] = [
     name: 'protocol',
     effective: (o) => resolved(o).protocol,
     fallback: DEFAULT_CLIENT_OPTIONS.protocol,
-    good: 'meta',
+    good: 'binary',
     bad: ['ascii', 'META', 1, true],
   },
   {
