@@ -1,6 +1,6 @@
 /**
  * Lists the files of the built package whose code runs for one warm,
- * uncontended binary `update()` on a real memcached node (V8's precise
+ * uncontended `update()` (default options: meta) on a real memcached node (V8's precise
  * coverage: a file counts when a named function in it runs). This is the
  * count docs/architecture.md gives for "the path of one update()".
  *
