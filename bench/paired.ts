@@ -9,10 +9,12 @@
 //   taskset -c 0 npx tsx bench/paired.ts --port 22122 --kinds update,meta --inflight 256
 //
 // Workloads: `meta`, `binary`, `text` (memcas gets+cas over that protocol),
-// `update` (memcas update() over meta). MEMCAS_DIST measures another build,
+// `update` (memcas update() over meta), `raw-meta` (the raw pipelined meta
+// socket of bench/lib/, the ceiling). MEMCAS_DIST measures another build,
 // so running the script once per build, alternating, compares two commits.
 import { parseArgs } from 'node:util';
 import { loadMemcas } from './lib/memcas.js';
+import { RawMetaClient } from './lib/raw-meta-socket.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +38,7 @@ const clients = {
   text: createClient({ servers: [address], protocol: 'text' }),
 };
 await Promise.all(Array.from({ length: inflight }, (_, w) => clients.meta.set(`p:${w}`, VALUE)));
+const rawMeta = await RawMetaClient.open(values.host, Number(values.port));
 
 const getsCas = (c: (typeof clients)['meta']) => async (w: number) => {
   const hit = await c.gets<Value>(`p:${w}`);
@@ -46,6 +49,10 @@ const workloads: Record<string, (w: number) => Promise<unknown>> = {
   binary: getsCas(clients.binary),
   text: getsCas(clients.text),
   update: (w) => clients.meta.update<Value>(`p:${w}`, (v) => ({ ...v!, visits: v!.visits + 1 })),
+  'raw-meta': async (w) => {
+    const hit = await rawMeta.get(`p:${w}`);
+    await rawMeta.cas(`p:${w}`, VALUE, hit!.cas);
+  },
 };
 const names = values.kinds.split(',');
 if (names.length !== 2 || names.some((n) => workloads[n] === undefined)) {
@@ -83,3 +90,4 @@ console.log(
     `middle half ${at(0.25)}–${at(0.75)}`,
 );
 await Promise.all(Object.values(clients).map((c) => c.close()));
+rawMeta.close();
