@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { AuthenticationError, ProtocolError } from '../../../src/index.js';
+import { AuthenticationError, ProtocolError, ValueTooLargeError } from '../../../src/index.js';
 import {
   collectUncaught,
   describeError,
@@ -240,6 +240,39 @@ describeHostileCases(CASES, { dialect: 'meta', uncaught });
 const open = openLine.bind(undefined, 'meta');
 
 describe('the meta client and the hostile line server', () => {
+  it('a node whose stats settings give a small item_size_max: a larger write fails with ValueTooLargeError and is never sent', async () => {
+    const { server, client } = await open((x) =>
+      x.opening && x.request.command === 'stats'
+        ? x.send('STAT maxbytes 67108864\r\nSTAT item_size_max 2048\r\nEND\r\n')
+        : baseline(x),
+    );
+    try {
+      const err = await client.set('big', 'x'.repeat(3000)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValueTooLargeError);
+      expect((err as Error).message).toContain('2048-byte limit');
+      await client.set('small', 'x'.repeat(1000));
+      expect(server.requests.filter((r) => r.command === 'ms').map((r) => r.key)).toEqual([
+        'small',
+      ]);
+    } finally {
+      await closeAll(client, server);
+    }
+  });
+
+  it('a stats settings answer that never ends fails the connection (ProtocolError), not the process', async () => {
+    const flood = Buffer.from('STAT x 1\r\n'.repeat(1100), 'latin1');
+    const { server, client } = await open((x) =>
+      x.opening && x.request.command === 'stats' ? x.send(flood) : baseline(x),
+    );
+    try {
+      const err = await client.get(KEY).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProtocolError);
+      expect((err as Error).message).toMatch(/more than 1000 lines of settings/);
+    } finally {
+      await closeAll(client, server);
+    }
+  });
+
   it('baseline answers meta and text commands as memcached does, echoing opaques and return flags', async () => {
     const server = await startHostileLineServer(baseline);
     server.items.set(KEY, { value: Buffer.from('1'), flags: 3, cas: 42n });
