@@ -11,8 +11,8 @@ import { afterMicrotasks } from './microtask.js';
  * the bookkeeping of each) is more code than a core's L1 instruction cache
  * holds, so run whole per reply it is fetched again for every reply; run step
  * by step, each step's code stays cached across the burst. Under callgrind's
- * cache simulation this took an uncontended `update()` from 1,146 to about
- * 500 L1 instruction misses (docs/architecture.md).
+ * cache simulation this took an uncontended `update()` from 1,146 to 433 L1
+ * instruction misses per call (docs/architecture.md).
  */
 export class Stage<T> {
   private due: T[] = [];

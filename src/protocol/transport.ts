@@ -46,8 +46,9 @@ export interface Pending<R extends Reply> {
   deadline?: number;
   /**
    * For a write that stores an item: its size as memcached counts it against
-   * its item size limit (`itemSize` in src/backend/item-size.ts). Such a write is never sent to a node whose
-   * limit it exceeds (see `Transport.itemLimit`).
+   * its item size limit (`itemSize` in src/backend/item-size.ts). Such a
+   * write is never sent to a node whose limit it exceeds (see
+   * `Transport.itemLimit`).
    */
   readonly itemSize?: number | undefined;
 }

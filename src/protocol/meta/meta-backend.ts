@@ -9,6 +9,7 @@ import {
   type StoreResult,
 } from '../../backend/index.js';
 import { NonNumericValueError, ProtocolError, ValueTooLargeError } from '../../errors/index.js';
+import { MAX_KEY_BYTES } from '../../keys/index.js';
 import { MalformedReplyError } from '../malformed-reply-error.js';
 import { NodeBackend } from '../node-backend.js';
 import { MARK_STALE, MARK_TAKEN, MARK_WON, type MetaReply } from './meta-reader.js';
@@ -34,15 +35,14 @@ const HIT: readonly string[] = ['VA'];
 const STORE_ANSWERS: readonly string[] = ['HD', 'NS', 'EX', 'NF'];
 /** The binary statuses of the same meaning as SERVER_ERROR (internal error) and CLIENT_ERROR (invalid arguments). */
 const SERVER_ERROR_STATUS = 0x84;
-/** The least item size limit memcached accepts (`-I`), and the longest key (with the prefix) in bytes. */
+const CLIENT_ERROR_STATUS = 0x04;
+/** The least item size limit memcached accepts (`-I`). */
 const LEAST_ITEM_LIMIT = 1024;
-const MAX_KEY_BYTES = 250;
 
 /** Whether a value this long could make an item over some memcached's limit (any shorter one fits every node). */
 function mayExceedLimit(valueBytes: number): boolean {
   return itemSize(MAX_KEY_BYTES, valueBytes) > LEAST_ITEM_LIMIT;
 }
-const CLIENT_ERROR_STATUS = 0x04;
 
 /**
  * A {@link Backend} for one memcached node over the meta protocol
